@@ -1,0 +1,44 @@
+// Loading the proto at run time, and the one definition of how it is loaded.
+// The code generator (scripts/generate.ts) derives its flags from LOADER_OPTIONS,
+// so the generated types always describe the objects the loader really produces.
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/task_manager.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PROTO_FILE = fileURLToPath(new URL('../protos/task_manager.proto', import.meta.url));
+export const GENERATED_DIR = fileURLToPath(new URL('./generated', import.meta.url));
+
+export const LOADER_OPTIONS = {
+  keepCase: true, // field names stay as in the proto: created_at, event_type
+  longs: String,
+  enums: String, // enum values arrive as names: 'TASK_STATUS_TODO'
+  defaults: true, // absent scalar fields arrive as their default ('' , [], ...)
+  oneofs: true, // a oneof gets a virtual field naming the member that is set
+} satisfies protoLoader.Options;
+
+/** The command-line flags of proto-loader-gen-types that match LOADER_OPTIONS. */
+export function generatorFlags(): string[] {
+  return Object.entries(LOADER_OPTIONS).map(([name, value]) =>
+    typeof value === 'function' ? `--${name}=${value.name}` : `--${name}`,
+  );
+}
+
+let loaded: ProtoGrpcType | undefined;
+
+/** The TaskManager package, typed by the generated ProtoGrpcType. */
+export function loadTaskManagerProto(): ProtoGrpcType {
+  loaded ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS),
+  ) as unknown as ProtoGrpcType;
+  return loaded;
+}
+
+// Short names for the generated types used across the project.
+// "__Output" types are what a reader receives: every field present.
+export type { TaskManagerClient, TaskManagerHandlers } from './generated/taskmanager/TaskManager.ts';
+export type { Task__Output as Task } from './generated/taskmanager/Task.ts';
+export type { TaskEvent__Output as TaskEvent } from './generated/taskmanager/TaskEvent.ts';
+export type { TaskStatus__Output as TaskStatus } from './generated/taskmanager/TaskStatus.ts';
+export type { TaskEventType__Output as TaskEventType } from './generated/taskmanager/TaskEventType.ts';

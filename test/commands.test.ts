@@ -1,0 +1,107 @@
+// The everyday commands as a learner runs them: real child processes, 127.0.0.1, free ports.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { parseAddress } from '../lib/cli.ts';
+import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
+import { startServerProcess, ServerStartError, type ServerProcess } from '../lib/process.ts';
+import { REPO_ROOT } from '../lib/proto.ts';
+import { withTimeout } from './helpers.ts';
+
+const started: ServerProcess[] = [];
+after(() => Promise.all(started.map((server) => server.stop())));
+
+/** Runs `node --import tsx <script> <args>` to completion (bounded), returning its exit code and output. */
+function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, output })),
+  );
+  return withTimeout(exited, timeoutMs, `${script} to finish`).catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+}
+
+describe('commands', () => {
+  it('npm run solution: reference server + demo, exit 0, showing CRUD, NOT_FOUND, events and log lines', async () => {
+    const { code, output } = await runScript('scripts/solution.ts', []);
+    assert.equal(code, 0, output);
+    assert.match(output, /\[server\] TaskManager server listening on 127\.0\.0\.1:\d+/);
+    assert.match(output, /code NOT_FOUND \(5\), details: no task with id "no-such-task"/);
+    assert.match(output, /event CREATED[\s\S]*event UPDATED[\s\S]*event DELETED/);
+    for (const [rpc, status] of [['CreateTask', 'OK'], ['GetTask', 'NOT_FOUND'], ['WatchTasks', 'CANCELLED']]) {
+      assert.match(output, new RegExp(`\\[server\\] rpc method=/taskmanager\\.TaskManager/${rpc} status=${status} `));
+    }
+    assert.match(output, /✔ reference demo finished/);
+  });
+
+  it('npm run server starts the exercises and answers UNIMPLEMENTED; --impl solutions starts the reference', async () => {
+    for (const [impl, expectSuccess] of [['exercises', false], ['solutions', true]] as const) {
+      const server = await startServerProcess(path.join(REPO_ROOT, 'scripts/run.ts'), {
+        args: ['server', '--impl', impl, '--host', '127.0.0.1', '--port', '0'],
+      });
+      started.push(server);
+      const client = createTaskManagerClient(server.address);
+      try {
+        const result = await callUnary(client, 'CreateTask', { title: 'hello' }).then(
+          () => 'OK',
+          (error: unknown) => (isServiceError(error) ? grpc.status[error.code] : String(error)),
+        );
+        assert.equal(result, expectSuccess ? 'OK' : 'UNIMPLEMENTED', impl);
+      } finally {
+        client.close();
+        await server.stop();
+      }
+    }
+  });
+
+  it('the server honours PORT, and SIGTERM stops it cleanly (exit 0) with a watcher open', { skip: process.platform === 'win32' }, async () => {
+    const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
+      args: ['--host', '127.0.0.1'],
+      env: { ...process.env, PORT: '0' },
+    });
+    started.push(server);
+    const client = createTaskManagerClient(server.address);
+    const stream = client.WatchTasks({});
+    const streamStatus = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {}));
+    await callUnary(client, 'ListTasks', {}); // the watch is registered once this round trip is back
+    const exit = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    assert.equal(await withTimeout(exit, 3000, 'the server to exit after SIGTERM'), 0);
+    assert.equal(grpc.status[(await withTimeout(streamStatus, 3000, 'the watch stream to end')).code], 'OK');
+    client.close();
+  });
+
+  it('a server that cannot bind explains that the port is in use', async () => {
+    const first = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'));
+    started.push(first);
+    await assert.rejects(
+      startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), { args: ['--host', '127.0.0.1', '--port', String(first.port)] }),
+      (error: unknown) => {
+        assert.ok(error instanceof ServerStartError);
+        assert.equal(error.reason, 'exited');
+        assert.match(error.output.join('\n'), /already in use. An old server may still be running/);
+        return true;
+      },
+    );
+    await first.stop();
+  });
+
+  it('parses --host/--port, PORT and the default localhost:50051', () => {
+    assert.deepEqual(parseAddress([], {}), { host: 'localhost', port: 50051 });
+    assert.deepEqual(parseAddress([], { PORT: '6000' }), { host: 'localhost', port: 6000 });
+    assert.deepEqual(parseAddress(['--port', '7000', '--host', '0.0.0.0'], { PORT: '6000' }), { host: '0.0.0.0', port: 7000 });
+    assert.deepEqual(parseAddress(['--port=0'], {}), { host: 'localhost', port: 0 });
+    assert.throws(() => parseAddress(['--port', 'abc'], {}), /--port must be a whole number/);
+  });
+});

@@ -1,0 +1,79 @@
+// Shared by the tests: servers on 127.0.0.1 with OS-chosen ports, clients, bounded waits.
+import * as grpc from '@grpc/grpc-js';
+import { createTaskManagerClient, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
+import { startServer, type RunningServer, type TaskManagerServerSetup } from '../lib/server-runtime.ts';
+import { createTaskManagerHandlers } from '../solutions/server.ts';
+
+export interface TestServer extends RunningServer {
+  client: TaskManagerClient;
+  address: string;
+  /** Closes the client and stops the server. */
+  close(): Promise<void>;
+}
+
+/** A server on 127.0.0.1 with an OS-chosen port (the reference handlers unless told otherwise), and a client for it. */
+export async function startTestServer(setup: Partial<TaskManagerServerSetup> = {}): Promise<TestServer> {
+  const running = await startServer(
+    { createHandlers: createTaskManagerHandlers, ...setup },
+    { host: '127.0.0.1', port: 0 },
+  );
+  const address = `127.0.0.1:${running.port}`;
+  const client = createTaskManagerClient(address);
+  return {
+    ...running,
+    address,
+    client,
+    async close() {
+      client.close();
+      await running.shutdown(500);
+    },
+  };
+}
+
+/** Rejects with a message naming `what` if `promise` takes longer than `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves when `condition()` holds (checked on each turn of the event loop), or rejects after `ms`. */
+export async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Opens WatchTasks and collects events; `next(n)` resolves once n events have arrived in total. */
+export function watch(client: TaskManagerClient) {
+  const stream = client.WatchTasks({});
+  const events: TaskEvent[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  let failure: grpc.ServiceError | undefined;
+  stream.on('data', (event: TaskEvent) => {
+    events.push(event);
+    for (const waiter of waiters.filter((w) => events.length >= w.count)) waiter.resolve();
+  });
+  stream.on('error', (error: grpc.ServiceError) => {
+    failure = error;
+  });
+  return {
+    stream,
+    events,
+    get failure() {
+      return failure;
+    },
+    next(count: number, ms = 2000) {
+      if (events.length >= count) return Promise.resolve();
+      return withTimeout(
+        new Promise<void>((resolve) => waiters.push({ count, resolve })),
+        ms,
+        `${count} WatchTasks event(s) (got ${events.length})`,
+      );
+    },
+  };
+}
