@@ -22,9 +22,9 @@ export function deadlineAfter(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-type UnaryMethod = 'CreateTask' | 'GetTask' | 'UpdateTask' | 'DeleteTask' | 'ListTasks';
-type RequestOf<M extends UnaryMethod> = Parameters<TaskManagerClient[M]>[0];
-type ResponseOf<M extends UnaryMethod> =
+export type UnaryMethod = 'CreateTask' | 'GetTask' | 'UpdateTask' | 'DeleteTask' | 'ListTasks';
+export type RequestOf<M extends UnaryMethod> = Parameters<TaskManagerClient[M]>[0];
+export type ResponseOf<M extends UnaryMethod> =
   Parameters<TaskManagerClient[M]> extends [unknown, grpc.requestCallback<infer Response>] ? Response : never;
 
 /**

@@ -1,25 +1,31 @@
-// Which implementation a command runs: the learner's exercises/ (default) or the
-// reference solutions/, and running one of its files as the program.
+// Which implementation a command runs: the learner's exercises/ (default), the
+// reference solutions/, or another folder laid out the same; and running one of its files.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './proto.ts';
 
 export const IMPLEMENTATIONS = ['exercises', 'solutions'] as const;
-export type ImplementationName = (typeof IMPLEMENTATIONS)[number];
 
 export interface Implementation {
-  name: ImplementationName;
+  /** "exercises", "solutions", or the folder as given. */
+  name: string;
   dir: string;
 }
 
+/** The files every implementation folder has, laid out like exercises/. */
+export const IMPLEMENTATION_FILES = ['server.ts', 'interceptors.ts', 'client.ts'] as const;
+
+/** `exercises` (default), `solutions`, or the path of any folder laid out like exercises/. */
 export function resolveImplementation(name: string | undefined = 'exercises'): Implementation {
-  if (!(IMPLEMENTATIONS as readonly string[]).includes(name)) {
-    throw new Error(`--impl must be one of ${IMPLEMENTATIONS.join(', ')}, got "${name}"`);
+  const dir = (IMPLEMENTATIONS as readonly string[]).includes(name) ? path.join(REPO_ROOT, name) : path.resolve(name);
+  const missing = IMPLEMENTATION_FILES.filter((file) => !existsSync(path.join(dir, file)));
+  if (missing.length > 0) {
+    throw new Error(
+      `--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/; ${dir} lacks ${missing.join(', ')}`,
+    );
   }
-  const dir = path.join(REPO_ROOT, name);
-  if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
-  return { name: name as ImplementationName, dir };
+  return { name, dir };
 }
 
 /** The runnable files of an implementation, by npm script name. */

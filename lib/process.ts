@@ -1,5 +1,5 @@
-// Running a server file as a child process: wait until it listens, capture its
-// output (capped), and stop it together with anything it started. Used by
+// Running TypeScript files as child processes: capture their output (capped),
+// wait for a line, and stop them together with anything they started. Used by
 // `npm run solution`, the checker and the tests. Works on Linux, macOS and Windows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -10,40 +10,29 @@ const IS_WINDOWS = process.platform === 'win32';
 const MAX_CAPTURED_LINES = 500;
 const MAX_LINE_LENGTH = 2000;
 
-export interface ServerProcess {
+export interface ChildTsProcess {
   child: ChildProcess;
-  host: string;
-  port: number;
-  /** "host:port" to give a client. */
-  address: string;
   /** Output lines so far (stdout and stderr), capped at MAX_CAPTURED_LINES. */
   output: string[];
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
   /** Calls listener for each line from now on; returns a function that stops it. */
   onLine(listener: (line: string) => void): () => void;
-  /** The next line matching `pattern`, or undefined if none comes within timeoutMs. */
+  /** The next line matching `pattern`, or undefined if none comes within timeoutMs or the process exits. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
   /** SIGTERM, then SIGKILL after graceMs; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
-export class ServerStartError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'exited' | 'timeout',
-    readonly output: string[],
-    readonly exitCode: number | null,
-  ) {
-    super(message);
-    this.name = 'ServerStartError';
-  }
+export interface ServerProcess extends ChildTsProcess {
+  host: string;
+  port: number;
+  /** "host:port" to give a client. */
+  address: string;
 }
 
-export interface StartServerProcessOptions {
-  /** Extra arguments after the file (default: listen on 127.0.0.1 with a free port). */
-  args?: string[];
+export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
-  /** How long to wait for the "listening on" line. */
-  timeoutMs?: number;
   /** Called for every output line as it arrives (e.g. to print it with a prefix). */
   echo?: (line: string) => void;
 }
@@ -51,9 +40,8 @@ export interface StartServerProcessOptions {
 /** Every child started here, so none outlives this process (see killAllChildren). */
 const liveChildren = new Set<ChildProcess>();
 
-/** Starts `node --import tsx <file>` and resolves once it prints "listening on HOST:PORT". */
-export function startServerProcess(file: string, options: StartServerProcessOptions = {}): Promise<ServerProcess> {
-  const { args = ['--host', '127.0.0.1', '--port', '0'], env = process.env, timeoutMs = 10_000, echo } = options;
+/** Starts `node --import tsx <file> <args>` with its output captured line by line. */
+export function spawnTs(file: string, args: string[], { env = process.env, echo }: SpawnOptions = {}): ChildTsProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: REPO_ROOT,
     env: { ...env, FORCE_COLOR: '0' },
@@ -63,88 +51,109 @@ export function startServerProcess(file: string, options: StartServerProcessOpti
     windowsHide: true,
   });
   liveChildren.add(child);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      liveChildren.delete(child);
-      resolve();
-    });
-  });
 
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();
+  let openStreams = 2;
+  let exitStatus: number | string | undefined;
+  let resolveExited: (status: number | string) => void;
+  const exited = new Promise<number | string>((resolve) => (resolveExited = resolve));
+  // Report the exit only once both output streams are drained, so no last line is lost.
+  const settle = () => {
+    if (exitStatus !== undefined && openStreams === 0) resolveExited(exitStatus);
+  };
+  child.once('exit', (code, signalName) => {
+    liveChildren.delete(child);
+    exitStatus = code ?? signalName ?? 'unknown';
+    settle();
+  });
+
   const take = (line: string) => {
     const text = line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}…` : line;
     if (output.length < MAX_CAPTURED_LINES) output.push(text);
     echo?.(text);
     for (const listener of [...listeners]) listener(text);
   };
-  createInterface({ input: child.stdout! }).on('line', take);
-  createInterface({ input: child.stderr! }).on('line', take);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', take).on('close', () => {
+      openStreams -= 1;
+      settle();
+    });
+  }
 
-  const stop = async (graceMs = 2000) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    signal(child, 'SIGTERM');
-    const timer = setTimeout(() => signal(child, 'SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  return new Promise<ServerProcess>((resolve, reject) => {
-    const fail = (error: ServerStartError) => {
-      cleanup();
-      void stop(0).then(() => reject(error));
-    };
-    const timer = setTimeout(
-      () => fail(new ServerStartError(`did not print "listening on HOST:PORT" within ${timeoutMs / 1000} s`, 'timeout', output, null)),
-      timeoutMs,
-    );
-    const onExit = (code: number | null, signalName: NodeJS.Signals | null) => {
-      // Let the last output lines arrive before reporting.
-      setImmediate(() =>
-        fail(new ServerStartError(`exited (${signalName ?? `code ${code}`}) before it was listening`, 'exited', output, code)),
-      );
-    };
-    const onListening = (line: string) => {
-      const match = LISTENING_PATTERN.exec(line);
-      if (!match) return;
-      cleanup();
-      const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
-      const port = Number(match[2]);
-      resolve({
-        child,
-        host,
-        port,
-        address: `${match[1]}:${port}`,
-        output,
-        onLine(listener) {
-          listeners.add(listener);
-          return () => listeners.delete(listener);
-        },
-        waitForLine(pattern, waitMs) {
-          return new Promise((resolveLine) => {
-            const timer = setTimeout(() => done(undefined), waitMs);
-            const listener = (text: string) => {
-              if (pattern.test(text)) done(text);
-            };
-            const done = (text: string | undefined) => {
-              clearTimeout(timer);
-              listeners.delete(listener);
-              resolveLine(text);
-            };
-            listeners.add(listener);
-          });
-        },
-        stop,
+  return {
+    child,
+    output,
+    exited,
+    onLine(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForLine(pattern, timeoutMs) {
+      return new Promise((resolve) => {
+        const done = (line: string | undefined) => {
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(line);
+        };
+        const listener = (line: string) => {
+          if (pattern.test(line)) done(line);
+        };
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        listeners.add(listener);
+        void exited.then(() => done(undefined));
       });
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      listeners.delete(onListening);
-    };
-    child.once('exit', onExit);
-    listeners.add(onListening);
-  });
+    },
+    async stop(graceMs = 2000) {
+      if (exitStatus === undefined) {
+        signal(child, 'SIGTERM');
+        const timer = setTimeout(() => signal(child, 'SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export class ServerStartError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'exited' | 'timeout',
+    readonly output: string[],
+    readonly exitStatus: number | string | null,
+  ) {
+    super(message);
+    this.name = 'ServerStartError';
+  }
+}
+
+export interface StartServerProcessOptions extends SpawnOptions {
+  /** Extra arguments after the file (default: listen on 127.0.0.1 with a free port). */
+  args?: string[];
+  /** How long to wait for the "listening on" line. */
+  timeoutMs?: number;
+}
+
+/** Starts a server file and resolves once it prints "listening on HOST:PORT". */
+export async function startServerProcess(file: string, options: StartServerProcessOptions = {}): Promise<ServerProcess> {
+  const { args = ['--host', '127.0.0.1', '--port', '0'], timeoutMs = 10_000, ...spawnOptions } = options;
+  const launched = spawnTs(file, args, spawnOptions);
+  const line = await launched.waitForLine(LISTENING_PATTERN, timeoutMs);
+  if (line === undefined) {
+    // Either it exited (then `exited` has settled) or the time ran out.
+    const exitStatus = await Promise.race([launched.exited, Promise.resolve(null)]);
+    await launched.stop(0);
+    throw exitStatus === null
+      ? new ServerStartError(`did not print "listening on HOST:PORT" within ${timeoutMs / 1000} s`, 'timeout', launched.output, null)
+      : new ServerStartError(`exited (${typeof exitStatus === 'number' ? `code ${exitStatus}` : exitStatus}) before it was listening`, 'exited', launched.output, exitStatus);
+  }
+  const match = LISTENING_PATTERN.exec(line)!;
+  return {
+    ...launched,
+    host: match[1]!.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(match[2]),
+    address: `${match[1]}:${match[2]}`,
+  };
 }
 
 function signal(child: ChildProcess, name: NodeJS.Signals): void {

@@ -26,6 +26,14 @@ export interface RunningServer extends Address {
 /** The line printed once the server accepts connections; tools wait for it. */
 export const LISTENING_PATTERN = /listening on (\S+):(\d+)\s*$/;
 
+/**
+ * With this environment variable set to 1 (the checker sets it), the server
+ * prints `[diagnostics] subscribers=N` whenever the number of open watchers
+ * changes, so a watcher that is never forgotten shows from outside.
+ */
+export const DIAGNOSTICS_ENV = 'TASKMANAGER_DIAGNOSTICS';
+export const DIAGNOSTICS_PATTERN = /^\[diagnostics\] subscribers=(\d+)$/;
+
 const SHUTDOWN_GRACE_MS = 1500;
 
 /** Starts a TaskManager server and resolves once it is bound (port 0 picks a free port). */
@@ -68,9 +76,13 @@ export async function startServer(
  */
 export async function serve(setup: TaskManagerServerSetup): Promise<void> {
   let running: RunningServer;
+  const store = new TaskStore();
+  if (process.env[DIAGNOSTICS_ENV] === '1') {
+    store.onSubscriberCountChange = (count) => console.log(`[diagnostics] subscribers=${count}`);
+  }
   try {
     const address = parseAddress(process.argv.slice(2));
-    running = await startServer(setup, address);
+    running = await startServer(setup, address, store);
   } catch (error) {
     console.error(explainStartFailure(error));
     process.exit(1);

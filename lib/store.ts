@@ -30,6 +30,9 @@ export class TaskStore {
   readonly #subscriptions = new Set<Subscription>();
   #lastTimestampMs = 0;
 
+  /** Called whenever subscriberCount changes (the checker uses it to spot watcher leaks). */
+  onSubscriberCountChange: ((count: number) => void) | undefined;
+
   /** Stores a new task with a fresh id and status TODO, announces CREATED, returns a copy. */
   create(fields: NewTask): Task {
     const now = this.#timestamp();
@@ -95,8 +98,9 @@ export class TaskStore {
   subscribe(onEvent: TaskEventListener, onStoreClosed?: () => void): () => void {
     const subscription: Subscription = { onEvent, onStoreClosed };
     this.#subscriptions.add(subscription);
+    this.onSubscriberCountChange?.(this.#subscriptions.size);
     return () => {
-      this.#subscriptions.delete(subscription);
+      if (this.#subscriptions.delete(subscription)) this.onSubscriberCountChange?.(this.#subscriptions.size);
     };
   }
 
@@ -109,6 +113,7 @@ export class TaskStore {
   close(): void {
     const subscriptions = [...this.#subscriptions];
     this.#subscriptions.clear();
+    if (subscriptions.length > 0) this.onSubscriberCountChange?.(0);
     for (const { onStoreClosed } of subscriptions) onStoreClosed?.();
   }
 
@@ -120,7 +125,7 @@ export class TaskStore {
         subscription.onEvent(event);
       } catch (error) {
         // A broken watcher must not stop the others from hearing the event.
-        this.#subscriptions.delete(subscription);
+        if (this.#subscriptions.delete(subscription)) this.onSubscriberCountChange?.(this.#subscriptions.size);
         console.error('a task watcher threw and was unsubscribed:', error);
       }
     }

@@ -12,14 +12,14 @@ import { GENERATED_DIR, PROTO_FILE, REPO_ROOT, generatorFlags } from '../lib/pro
 const GENERATOR = createRequire(import.meta.url).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
 
 /** Runs proto-loader-gen-types into outDir; throws with the generator's message on failure. */
-export function generateTypes(outDir: string): void {
+export function generateTypes(outDir: string, protoFile = PROTO_FILE): void {
   const args = [
     GENERATOR,
     ...generatorFlags(),
     '--grpcLib=@grpc/grpc-js',
     '--includeComments',
     `--outDir=${outDir}`,
-    path.relative(REPO_ROOT, PROTO_FILE),
+    path.relative(REPO_ROOT, protoFile),
   ];
   const result = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8' });
   if (result.status !== 0) {
@@ -38,13 +38,13 @@ function readTree(dir: string): Map<string, string> {
   return files;
 }
 
-/** File names (relative to lib/generated) that differ from a fresh generation; empty when up to date. */
-export function staleGeneratedFiles(): string[] {
+/** File names (relative to generatedDir) that differ from a fresh generation; empty when up to date. */
+export function staleGeneratedFiles(generatedDir = GENERATED_DIR, protoFile = PROTO_FILE): string[] {
   const fresh = mkdtempSync(path.join(tmpdir(), 'taskmanager-gen-'));
   try {
-    generateTypes(fresh);
+    generateTypes(fresh, protoFile);
     const expected = readTree(fresh);
-    const actual = readTree(GENERATED_DIR);
+    const actual = readTree(generatedDir);
     const names = new Set([...expected.keys(), ...actual.keys()]);
     return [...names].filter((name) => expected.get(name) !== actual.get(name)).sort();
   } finally {

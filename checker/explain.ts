@@ -1,0 +1,63 @@
+// Plain-language causes for what learners hit most, and the grpcurl command that reproduces a call.
+import * as grpc from '@grpc/grpc-js';
+
+/** Why an RPC might have answered `code` (undefined when the code itself says enough). */
+export function explainStatus(method: string, code: grpc.status, details: string): string | undefined {
+  switch (code) {
+    case grpc.status.UNIMPLEMENTED:
+      return /TODO\(human\)/.test(details)
+        ? `this handler is still a TODO(human): ${details.replace(/^.*?see /, 'see ')}`
+        : `the server does not implement ${method}: is it in the object createTaskManagerHandlers returns?`;
+    case grpc.status.UNAVAILABLE:
+      return 'your server is not listening: it may have crashed (see its output above)';
+    case grpc.status.DEADLINE_EXCEEDED:
+      return method === 'WatchTasks'
+        ? 'you never wrote to the stream: call.write(event) for each event'
+        : `your ${method} handler never answered: every path must call callback exactly once (success or error)`;
+    case grpc.status.UNKNOWN:
+      return /Unknown error/i.test(details) || details === ''
+        ? 'your handler threw an exception, which grpc-js turns into UNKNOWN: answer with return callback({ code, details }) instead of throwing'
+        : undefined;
+    case grpc.status.INTERNAL:
+      return /serializ/i.test(details)
+        ? 'your response does not fit the proto message: check field names (snake_case) and types'
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The grpcurl command that sends the same request to a server on localhost:50051 (`npm run server`). */
+export function grpcurlCommand(method: string, request: object): string {
+  const json = JSON.stringify(request).replace(/'/g, `'\\''`);
+  return `grpcurl -plaintext -import-path protos -proto task_manager.proto -d '${json}' localhost:50051 taskmanager.TaskManager/${method}`;
+}
+
+/** Why a process never started listening, from its output. */
+export function explainStartFailure(output: string[]): { summary: string; hint: string } {
+  const text = output.join('\n');
+  const compileError = /^(.*\.ts):(\d+):(\d+): ERROR: (.*)$/m.exec(text);
+  if (compileError || /Transform failed|SyntaxError/.test(text)) {
+    const where = compileError ? ` at ${compileError[1]}:${compileError[2]}:${compileError[3]}: ${compileError[4]}` : '';
+    return {
+      summary: `your code does not compile${where}`,
+      hint: 'fix the syntax error shown above, then run the check again (npm run typecheck finds type errors too)',
+    };
+  }
+  if (/already in use|EADDRINUSE/.test(text)) {
+    return {
+      summary: 'the port is already in use: an old server is still running',
+      hint: 'stop the old server (Ctrl+C in its terminal), then run the check again',
+    };
+  }
+  if (/Error|error/.test(text)) {
+    return {
+      summary: 'your server crashed while starting',
+      hint: 'read the error above: the first line that names a file in exercises/ is where to look',
+    };
+  }
+  return {
+    summary: 'your server stopped without listening',
+    hint: 'keep the `await serve(...)` block at the end of server.ts: it binds the port and prints "listening on"',
+  };
+}

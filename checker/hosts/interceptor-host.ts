@@ -1,0 +1,16 @@
+// The reference handlers behind the learner's loggingInterceptor, so phase 4
+// grades the interceptor alone, whatever state the learner's handlers are in.
+//   --interceptors <path of interceptors.ts> --host H --port P
+import { pathToFileURL } from 'node:url';
+import { optionValue } from '../../lib/cli.ts';
+import { serve } from '../../lib/server-runtime.ts';
+import { createTaskManagerHandlers } from '../../solutions/server.ts';
+
+const file = optionValue(process.argv.slice(2), 'interceptors');
+if (!file) throw new Error('usage: interceptor-host.ts --interceptors <file>');
+const { loggingInterceptor } = (await import(pathToFileURL(file).href)) as { loggingInterceptor?: unknown };
+if (typeof loggingInterceptor !== 'function') {
+  console.error(`Error: ${file} does not export a function named loggingInterceptor`);
+  process.exit(1);
+}
+await serve({ createHandlers: createTaskManagerHandlers, interceptors: [loggingInterceptor as never] });

@@ -1,0 +1,100 @@
+// Phase 1: the proto and the generated types.
+import path from 'node:path';
+import { REPO_ROOT } from '../../lib/proto.ts';
+import { staleGeneratedFiles } from '../../scripts/generate.ts';
+import { ProtoDescription, enumProblems, fieldProblems, serviceProblems, teachingProblems } from '../contract.ts';
+import type { Harness } from '../harness.ts';
+import { CheckFailure, NotRun, type Phase } from '../types.ts';
+
+const parsed = new WeakMap<Harness, ProtoDescription | Error>();
+
+function parse(harness: Harness): ProtoDescription | Error {
+  let result = parsed.get(harness);
+  if (!result) {
+    try {
+      result = new ProtoDescription(harness.options.protoFile);
+    } catch (error) {
+      result = error instanceof Error ? error : new Error(String(error));
+    }
+    parsed.set(harness, result);
+  }
+  return result;
+}
+
+function proto(harness: Harness): ProtoDescription {
+  const result = parse(harness);
+  if (result instanceof Error) throw new NotRun('the proto does not parse (see the first check)');
+  return result;
+}
+
+function failIfAny(problems: string[], expected: string, hint?: string): void {
+  if (problems.length > 0) {
+    throw new CheckFailure({ expected, received: problems.join('; '), hint });
+  }
+}
+
+const protoName = (harness: Harness) => path.relative(REPO_ROOT, harness.options.protoFile).split(path.sep).join('/');
+
+export const phase1: Phase = {
+  number: 1,
+  title: 'Proto and generated types',
+  files: ['protos/task_manager.proto'],
+  checks: [
+    {
+      name: 'The proto file parses',
+      proves: 'protos/task_manager.proto is valid proto3 that grpc-js can load',
+      hint: 'read the parser message: it names the line; every field ends with `= N;` and every block with `}`',
+      async run(harness) {
+        const result = parse(harness);
+        if (result instanceof Error) {
+          throw new CheckFailure({ expected: `${protoName(harness)} to parse`, received: result.message });
+        }
+      },
+    },
+    {
+      name: 'The enums keep their names and numbers',
+      proves: 'TaskStatus and TaskEventType match the practice, so peers read the same values',
+      hint: 'enum values travel as numbers: restore the numbers listed in PHASES.md, Phase 1',
+      async run(harness) {
+        failIfAny(enumProblems(proto(harness)), 'TaskStatus 0–3 and TaskEventType 0–3 as in the contract');
+      },
+    },
+    {
+      name: 'The messages keep their field numbers and types',
+      proves: 'every message is wire-compatible with the practice’s Python service',
+      hint: 'fields travel as (number, value): renaming is safe, renumbering breaks every peer. Put the numbers back',
+      async run(harness) {
+        failIfAny(fieldProblems(proto(harness)), 'the field numbers and types of the contract');
+      },
+    },
+    {
+      name: 'The proto uses repeated, optional and a oneof',
+      proves: 'the IDL features Phase 1 teaches are there: lists, presence and alternatives',
+      hint: 'tags are `repeated string`; UpdateTaskRequest title/description are `optional string`; ListTasksRequest has `oneof filter { ... }`',
+      async run(harness) {
+        failIfAny(teachingProblems(proto(harness)), 'repeated tags, optional update fields and a oneof filter');
+      },
+    },
+    {
+      name: 'TaskManager has the six RPCs with the right streaming modes',
+      proves: 'five unary RPCs and WatchTasks as server streaming, with their request and response messages',
+      hint: 'in `service TaskManager`, `rpc WatchTasks(WatchTasksRequest) returns (stream TaskEvent);` streams; the others do not',
+      async run(harness) {
+        failIfAny(serviceProblems(proto(harness)), 'CreateTask, GetTask, UpdateTask, DeleteTask, ListTasks (unary) and WatchTasks (server streaming)');
+      },
+    },
+    {
+      name: 'The generated types are up to date with the proto',
+      proves: 'lib/generated/ was generated from the proto as it is now, so the types you code against are true',
+      hint: 'run `npm run generate` after every change to the proto',
+      async run(harness) {
+        proto(harness);
+        const stale = staleGeneratedFiles(harness.options.generatedDir, harness.options.protoFile);
+        failIfAny(
+          stale.length > 0 ? [`${stale.length} file(s) differ from a fresh generation: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`] : [],
+          'lib/generated/ to match what `npm run generate` produces',
+        );
+      },
+    },
+  ],
+};
