@@ -36,8 +36,9 @@ export function grpcurlCommand(method: string, request: object): string {
 /** Why a process never started listening, from its output. */
 export function explainStartFailure(output: string[]): { summary: string; hint: string } {
   const text = output.join('\n');
+  // tsx (esbuild) reports a syntax error as "Transform failed" with file:line:col: ERROR: message.
   const compileError = /^(.*\.ts):(\d+):(\d+): ERROR: (.*)$/m.exec(text);
-  if (compileError || /Transform failed|SyntaxError/.test(text)) {
+  if (compileError || /Transform failed/.test(text)) {
     const where = compileError ? ` at ${compileError[1]}:${compileError[2]}:${compileError[3]}: ${compileError[4]}` : '';
     return {
       summary: `your code does not compile${where}`,
@@ -60,4 +61,15 @@ export function explainStartFailure(output: string[]): { summary: string; hint: 
     summary: 'your server stopped without listening',
     hint: 'keep the `await serve(...)` block at the end of server.ts: it binds the port and prints "listening on"',
   };
+}
+
+/** A crash's output without Node's internal frames, which say nothing about the learner's code. */
+export function withoutNodeInternals(lines: string[]): string[] {
+  return lines.filter(
+    (line, i) =>
+      !/^node:internal\//.test(line) &&
+      !/^\s*triggerUncaughtException\(/.test(line) &&
+      !(/^\s*\^\s*$/.test(line) && /triggerUncaughtException\(/.test(lines[i - 1] ?? '')) &&
+      !/^\s+at .*\(?node:internal\//.test(line),
+  );
 }

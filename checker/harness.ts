@@ -21,7 +21,7 @@ import { spawnTs, startServerProcess, ServerStartError, type ChildTsProcess, typ
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV, DIAGNOSTICS_PATTERN, startServer, type RunningServer } from '../lib/server-runtime.ts';
 import { createTaskManagerHandlers as referenceHandlers } from '../solutions/server.ts';
-import { explainStartFailure, explainStatus } from './explain.ts';
+import { explainStartFailure, explainStatus, withoutNodeInternals } from './explain.ts';
 import { DRIVER_MESSAGE_PREFIX, type DriverMessage } from './hosts/driver-protocol.ts';
 import { CheckFailure, NotRun, SetupError } from './types.ts';
 
@@ -125,7 +125,11 @@ export class Harness {
     return path.relative(REPO_ROOT, path.join(this.options.impl.dir, name)).split(path.sep).join('/');
   }
 
-  #once<T>(key: string, start: () => Promise<T>): Promise<T> {
+  /**
+   * Starts `start` once per phase and shares its promise with every check that
+   * asks for `key` (a failure is reported by whichever check awaits it).
+   */
+  once<T>(key: string, start: () => Promise<T>): Promise<T> {
     let started = this.#memo.get(key) as Promise<T> | undefined;
     if (!started) {
       started = start();
@@ -137,7 +141,7 @@ export class Harness {
 
   /** The learner's server.ts, started once per phase on a free port. */
   learner(): Promise<LearnerServer> {
-    return this.#once('learner', async () => {
+    return this.once('learner', async () => {
       const subscribers = new SubscriberCount();
       const server = await this.#startServer(path.join(this.options.impl.dir, 'server.ts'), [], '[your server]', (line) => {
         const match = DIAGNOSTICS_PATTERN.exec(line);
@@ -152,7 +156,7 @@ export class Harness {
 
   /** The reference server (solutions/server.ts handlers) in this process. */
   reference(): Promise<ReferenceServer> {
-    return this.#once('reference', async () => {
+    return this.once('reference', async () => {
       const running = await startServer({ createHandlers: referenceHandlers }, { host: '127.0.0.1', port: 0 });
       const subscribers = new SubscriberCount();
       subscribers.update(0);
@@ -169,7 +173,7 @@ export class Harness {
 
   /** The reference handlers behind the learner's loggingInterceptor, in a child process. */
   interceptorHost(): Promise<ServerProcess> {
-    return this.#once('interceptor-host', () =>
+    return this.once('interceptor-host', () =>
       this.#startServer(
         path.join(REPO_ROOT, 'checker/hosts/interceptor-host.ts'),
         ['--interceptors', path.join(this.options.impl.dir, 'interceptors.ts')],
@@ -220,7 +224,7 @@ export class Harness {
     const loaded = await driver.waitForMessage((message) => message.type === 'ready', this.options.startTimeoutMs);
     if (!loaded) {
       const { summary, hint } = explainStartFailure(launched.output);
-      throw new SetupError(`${this.implFile('client.ts')} could not be loaded: ${summary}`, launched.output.slice(0, 15), hint);
+      throw new SetupError(`${this.implFile('client.ts')} could not be loaded: ${summary}`, withoutNodeInternals(launched.output).slice(0, 15), hint);
     }
     return driver;
   }
@@ -244,7 +248,7 @@ export class Harness {
       return server;
     } catch (error) {
       if (!(error instanceof ServerStartError)) throw error;
-      const lines = error.output.filter((line) => !DIAGNOSTICS_PATTERN.test(line)).slice(0, 15);
+      const lines = withoutNodeInternals(error.output.filter((line) => !DIAGNOSTICS_PATTERN.test(line))).slice(0, 15);
       if (error.reason === 'timeout') {
         throw new SetupError(
           `${prefix.slice(1, -1)} did not print "listening on HOST:PORT" within ${this.options.startTimeoutMs / 1000} s`,
@@ -272,8 +276,10 @@ export class Harness {
       return { ok: true, response };
     } catch (error) {
       if (!isServiceError(error)) throw error;
-      this.note(`← ${statusName(error.code)}: ${error.details}`);
-      return { ok: false, code: error.code, details: error.details };
+      // grpc-js words its own deadline message with timings; say it plainly instead.
+      const details = error.code === grpc.status.DEADLINE_EXCEEDED ? `no answer within ${RPC_DEADLINE_MS / 1000} s` : error.details;
+      this.note(`← ${statusName(error.code)}: ${details}`);
+      return { ok: false, code: error.code, details };
     }
   }
 
@@ -387,6 +393,18 @@ export class Harness {
     stream.on('error', () => {}); // the status above says it all
     this.#cleanups.push(() => stream.cancel());
     return handle;
+  }
+
+  /**
+   * The learner server's subscriber count before a check opens watchers. Earlier
+   * checks cancelled theirs, and the server reports forgetting them a moment
+   * later: wait (briefly) for that, so the count is not stale.
+   */
+  async watcherBaseline(): Promise<number> {
+    const { subscribers } = await this.learner();
+    if (subscribers.value === undefined) return 0;
+    await subscribers.waitFor((count) => count === 0, 300);
+    return subscribers.value;
   }
 
   /**

@@ -37,6 +37,8 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // - title and description are `optional`: undefined means "not sent, leave it".
       //   A title that IS sent but blank is INVALID_ARGUMENT.
       // - status 'TASK_STATUS_UNSPECIFIED' means "leave it"; pass undefined for it.
+      //   A status number this server does not know arrives as a plain number:
+      //   INVALID_ARGUMENT.
       // - store.update(id, { title, description, status }) returns the updated
       //   task, or undefined when there is none (then: NOT_FOUND).
       callback(todoHuman('UpdateTask', 'Phase 2, step 3'));

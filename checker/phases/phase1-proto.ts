@@ -6,23 +6,19 @@ import { ProtoDescription, enumProblems, fieldProblems, serviceProblems, teachin
 import type { Harness } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
-const parsed = new WeakMap<Harness, ProtoDescription | Error>();
-
-function parse(harness: Harness): ProtoDescription | Error {
-  let result = parsed.get(harness);
-  if (!result) {
+/** The parsed proto, or the parser's error (parsed once per phase). */
+function parse(harness: Harness): Promise<ProtoDescription | Error> {
+  return harness.once('proto', async () => {
     try {
-      result = new ProtoDescription(harness.options.protoFile);
+      return new ProtoDescription(harness.options.protoFile);
     } catch (error) {
-      result = error instanceof Error ? error : new Error(String(error));
+      return error instanceof Error ? error : new Error(String(error));
     }
-    parsed.set(harness, result);
-  }
-  return result;
+  });
 }
 
-function proto(harness: Harness): ProtoDescription {
-  const result = parse(harness);
+async function proto(harness: Harness): Promise<ProtoDescription> {
+  const result = await parse(harness);
   if (result instanceof Error) throw new NotRun('the proto does not parse (see the first check)');
   return result;
 }
@@ -33,7 +29,11 @@ function failIfAny(problems: string[], expected: string, hint?: string): void {
   }
 }
 
-const protoName = (harness: Harness) => path.relative(REPO_ROOT, harness.options.protoFile).split(path.sep).join('/');
+/** The proto's path for messages: relative inside the repo, absolute elsewhere. */
+function protoName(harness: Harness): string {
+  const relative = path.relative(REPO_ROOT, harness.options.protoFile);
+  return relative.startsWith('..') ? harness.options.protoFile : relative.split(path.sep).join('/');
+}
 
 export const phase1: Phase = {
   number: 1,
@@ -45,7 +45,7 @@ export const phase1: Phase = {
       proves: 'protos/task_manager.proto is valid proto3 that grpc-js can load',
       hint: 'read the parser message: it names the line; every field ends with `= N;` and every block with `}`',
       async run(harness) {
-        const result = parse(harness);
+        const result = await parse(harness);
         if (result instanceof Error) {
           throw new CheckFailure({ expected: `${protoName(harness)} to parse`, received: result.message });
         }
@@ -56,7 +56,7 @@ export const phase1: Phase = {
       proves: 'TaskStatus and TaskEventType match the practice, so peers read the same values',
       hint: 'enum values travel as numbers: restore the numbers listed in PHASES.md, Phase 1',
       async run(harness) {
-        failIfAny(enumProblems(proto(harness)), 'TaskStatus 0–3 and TaskEventType 0–3 as in the contract');
+        failIfAny(enumProblems(await proto(harness)), 'TaskStatus 0–3 and TaskEventType 0–3 as in the contract');
       },
     },
     {
@@ -64,7 +64,7 @@ export const phase1: Phase = {
       proves: 'every message is wire-compatible with the practice’s Python service',
       hint: 'fields travel as (number, value): renaming is safe, renumbering breaks every peer. Put the numbers back',
       async run(harness) {
-        failIfAny(fieldProblems(proto(harness)), 'the field numbers and types of the contract');
+        failIfAny(fieldProblems(await proto(harness)), 'the field numbers and types of the contract');
       },
     },
     {
@@ -72,7 +72,7 @@ export const phase1: Phase = {
       proves: 'the IDL features Phase 1 teaches are there: lists, presence and alternatives',
       hint: 'tags are `repeated string`; UpdateTaskRequest title/description are `optional string`; ListTasksRequest has `oneof filter { ... }`',
       async run(harness) {
-        failIfAny(teachingProblems(proto(harness)), 'repeated tags, optional update fields and a oneof filter');
+        failIfAny(teachingProblems(await proto(harness)), 'repeated tags, optional update fields and a oneof filter');
       },
     },
     {
@@ -80,7 +80,7 @@ export const phase1: Phase = {
       proves: 'five unary RPCs and WatchTasks as server streaming, with their request and response messages',
       hint: 'in `service TaskManager`, `rpc WatchTasks(WatchTasksRequest) returns (stream TaskEvent);` streams; the others do not',
       async run(harness) {
-        failIfAny(serviceProblems(proto(harness)), 'CreateTask, GetTask, UpdateTask, DeleteTask, ListTasks (unary) and WatchTasks (server streaming)');
+        failIfAny(serviceProblems(await proto(harness)), 'CreateTask, GetTask, UpdateTask, DeleteTask, ListTasks (unary) and WatchTasks (server streaming)');
       },
     },
     {
@@ -88,7 +88,7 @@ export const phase1: Phase = {
       proves: 'lib/generated/ was generated from the proto as it is now, so the types you code against are true',
       hint: 'run `npm run generate` after every change to the proto',
       async run(harness) {
-        proto(harness);
+        await proto(harness);
         const stale = staleGeneratedFiles(harness.options.generatedDir, harness.options.protoFile);
         failIfAny(
           stale.length > 0 ? [`${stale.length} file(s) differ from a fresh generation: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`] : [],

@@ -200,7 +200,7 @@ export const phase2: Phase = {
     {
       name: 'Ids stay unique under 100 concurrent CreateTask calls',
       proves: 'concurrent creates each get their own id and none is lost',
-      hint: 'let the store choose ids (crypto.randomUUID()); an id made from the clock repeats within a millisecond',
+      hint: 'let the store choose ids (crypto.randomUUID()): an id read from a counter or the clock before an await, or made from the time, repeats under concurrency',
       async run(harness) {
         const outcomes = await Promise.all(
           Array.from({ length: 100 }, (_, i) => harness.rpc('learner', 'CreateTask', { title: `Concurrent ${i}` })),

@@ -1,7 +1,7 @@
 // Phase 3: WatchTasks on the learner's server, and the learner's watchTasks client.
 import { isDeepStrictEqual } from 'node:util';
 import { statusName, type Task, type TaskEvent } from '../../lib/client-runtime.ts';
-import { EVENT_WAIT_MS, type Harness, type WatchHandle } from '../harness.ts';
+import { EVENT_WAIT_MS, type DriverProcess, type Harness, type WatchHandle } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
 const short = (type: unknown) => String(type).replace('TASK_EVENT_TYPE_', '');
@@ -47,13 +47,21 @@ async function createTask(harness: Harness, title: string): Promise<Task> {
   return task;
 }
 
+/** The learner's watchTasks, running against the reference server (started once per phase). */
+function watchDriver(harness: Harness): Promise<DriverProcess> {
+  return harness.once('watch-driver', async () => {
+    const reference = await harness.reference();
+    return harness.driver('watch', ['--address', reference.address]);
+  });
+}
+
 export const phase3: Phase = {
   number: 3,
   title: 'Server streaming: WatchTasks',
   files: ['exercises/server.ts', 'exercises/client.ts'],
   prepare(harness) {
     void harness.learner().catch(() => {});
-    void harness.reference().catch(() => {});
+    void watchDriver(harness).catch(() => {});
   },
   starting: (harness) => `Starting your server… (${harness.implFile('server.ts')}) and the reference server for your client`,
   checks: [
@@ -62,9 +70,9 @@ export const phase3: Phase = {
       proves: 'WatchTasks writes every change as a TaskEvent with its type and the task, in the order they happen',
       hint: 'store.subscribe((event) => call.write(event), () => call.end()) inside WatchTasks',
       async run(harness) {
+        const baseline = await harness.watcherBaseline();
         const watcher = await harness.watch('learner');
-        const { subscribers } = await harness.learner();
-        await harness.settleWatchers((subscribers.value ?? 0) + 1);
+        await harness.settleWatchers(baseline + 1);
         const created = await createTask(harness, 'Watch me');
         await harness.needOk('learner', 'UpdateTask', { id: created.id, status: 'TASK_STATUS_DONE' });
         await harness.needOk('learner', 'DeleteTask', { id: created.id });
@@ -89,10 +97,10 @@ export const phase3: Phase = {
       proves: 'every open WatchTasks call gets its own copy of each event',
       hint: 'subscribe once per WatchTasks call (not once per server): each call keeps its own subscription',
       async run(harness) {
-        const { subscribers } = await harness.learner();
+        const baseline = await harness.watcherBaseline();
         const first = await harness.watch('learner');
         const second = await harness.watch('learner');
-        await harness.settleWatchers((subscribers.value ?? 0) + 2);
+        await harness.settleWatchers(baseline + 2);
         const created = await createTask(harness, 'Seen twice');
         await harness.needOk('learner', 'DeleteTask', { id: created.id });
         const expected: Array<[string, string]> = [
@@ -116,7 +124,7 @@ export const phase3: Phase = {
       hint: "call.on('cancelled', unsubscribe): 'cancelled' fires when the client goes away",
       async run(harness) {
         const { subscribers } = await harness.learner();
-        const baseline = subscribers.value ?? 0;
+        const baseline = await harness.watcherBaseline();
         const leaving = await harness.watch('learner');
         const staying = await harness.watch('learner');
         await harness.settleWatchers(baseline + 2);
@@ -144,7 +152,7 @@ export const phase3: Phase = {
       hint: "const stream = client.WatchTasks({}); stream.on('data', onEvent); return stream;",
       async run(harness) {
         const reference = await harness.reference();
-        const driver = await harness.driver('watch', ['--address', reference.address]);
+        const driver = await watchDriver(harness);
         const store = reference.running.store;
         const problemReported = (m: { type: string }) => m.type === 'todo' || m.type === 'threw';
         const subscribed = await Promise.race([

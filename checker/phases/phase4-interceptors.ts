@@ -27,56 +27,48 @@ interface InterceptorRun {
   finishedAt: number;
 }
 
-const runs = new WeakMap<Harness, Promise<InterceptorRun>>();
-
 /** Sends the same calls once per phase through the learner's interceptor and collects its log lines. */
 function interceptorRun(harness: Harness): Promise<InterceptorRun> {
-  let run = runs.get(harness);
-  if (!run) {
-    run = (async () => {
-      const host = await harness.interceptorHost();
-      const client = createTaskManagerClient(host.address);
-      const firstLine = host.output.length;
-      const startedAt = Date.now();
-      const calls: LoggedCall[] = [];
-      const unary = async (rpc: 'CreateTask' | 'GetTask' | 'ListTasks', request: object) => {
-        harness.note(`→ ${rpc} ${JSON.stringify(request)}`);
-        const status = await callUnary(client, rpc, request as never, { deadline: deadlineAfter(RPC_DEADLINE_MS) }).then(
-          () => 'OK',
-          (error: grpc.ServiceError) => grpc.status[error.code] ?? String(error.code),
-        );
-        harness.note(`← ${status}`);
-        calls.push({ rpc, status });
-      };
-      try {
-        await unary('CreateTask', { title: 'Logged' });
-        await unary('GetTask', { id: 'missing-for-the-log' });
-        await unary('CreateTask', { title: '' });
+  return harness.once('interceptor-run', async () => {
+    const host = await harness.interceptorHost();
+    const client = createTaskManagerClient(host.address);
+    const firstLine = host.output.length;
+    const startedAt = Date.now();
+    const calls: LoggedCall[] = [];
+    const unary = async (rpc: 'CreateTask' | 'GetTask' | 'ListTasks', request: object) => {
+      harness.note(`→ ${rpc} ${JSON.stringify(request)}`);
+      const status = await callUnary(client, rpc, request as never, { deadline: deadlineAfter(RPC_DEADLINE_MS) }).then(
+        () => 'OK',
+        (error: grpc.ServiceError) => grpc.status[error.code] ?? String(error.code),
+      );
+      harness.note(`← ${status}`);
+      calls.push({ rpc, status });
+    };
+    try {
+      await unary('CreateTask', { title: 'Logged' });
+      await unary('GetTask', { id: 'missing-for-the-log' });
+      await unary('CreateTask', { title: '' });
 
-        harness.note('→ WatchTasks {} (then cancelled by the client)');
-        const subscribed = host.waitForLine(/^\[diagnostics\] subscribers=1$/, EVENT_WAIT_MS);
-        const stream = client.WatchTasks({});
-        stream.on('error', () => {});
-        await subscribed;
-        const unsubscribed = host.waitForLine(/^\[diagnostics\] subscribers=0$/, EVENT_WAIT_MS);
-        stream.cancel();
-        await unsubscribed;
-        calls.push({ rpc: 'WatchTasks', status: 'CANCELLED' });
+      harness.note('→ WatchTasks {} (then cancelled by the client)');
+      const subscribed = host.waitForLine(/^\[diagnostics\] subscribers=1$/, EVENT_WAIT_MS);
+      const stream = client.WatchTasks({});
+      stream.on('error', () => {});
+      await subscribed;
+      const unsubscribed = host.waitForLine(/^\[diagnostics\] subscribers=0$/, EVENT_WAIT_MS);
+      stream.cancel();
+      await unsubscribed;
+      calls.push({ rpc: 'WatchTasks', status: 'CANCELLED' });
 
-        // Output arrives in order: once the last call's line is here, every earlier line is too.
-        const lastLogged = host.waitForLine(/method=\S*\/ListTasks(\s|$)/, LAST_LINE_WAIT_MS);
-        await unary('ListTasks', {});
-        await lastLogged;
-      } finally {
-        client.close();
-      }
-      const logLines = host.output.slice(firstLine).filter((line) => !DIAGNOSTICS_PATTERN.test(line) && /(^|\s)method=/.test(line));
-      return { calls, logLines, startedAt, finishedAt: Date.now() };
-    })();
-    run.catch(() => {});
-    runs.set(harness, run);
-  }
-  return run;
+      // Output arrives in order: once the last call's line is here, every earlier line is too.
+      const lastLogged = host.waitForLine(/method=\S*\/ListTasks(\s|$)/, LAST_LINE_WAIT_MS);
+      await unary('ListTasks', {});
+      await lastLogged;
+    } finally {
+      client.close();
+    }
+    const logLines = host.output.slice(firstLine).filter((line) => !DIAGNOSTICS_PATTERN.test(line) && /(^|\s)method=/.test(line));
+    return { calls, logLines, startedAt, finishedAt: Date.now() };
+  });
 }
 
 /** The method and status of a log line, read leniently (the format check is strict). */
@@ -89,23 +81,15 @@ function linesFor(run: InterceptorRun, rpc: string): string[] {
   return run.logLines.filter((line) => methodAndStatus(line).rpc === rpc);
 }
 
-const driverRuns = new WeakMap<Harness, Promise<{ driver: DriverProcess; existing: Task; missingId: string }>>();
-
 /** The learner's client.ts in fetch and wiring mode, against the reference server. */
-function fetchDriver(harness: Harness) {
-  let run = driverRuns.get(harness);
-  if (!run) {
-    run = (async () => {
-      const reference = await harness.reference();
-      const existing = reference.running.store.create({ title: 'Fetch me', description: 'phase 4', tags: ['fetch'] });
-      const missingId = 'no-such-task-for-fetch';
-      const driver = await harness.driver('fetch,wiring', ['--address', reference.address, '--existing', existing.id, '--missing', missingId]);
-      return { driver, existing, missingId };
-    })();
-    run.catch(() => {});
-    driverRuns.set(harness, run);
-  }
-  return run;
+function fetchDriver(harness: Harness): Promise<{ driver: DriverProcess; existing: Task; missingId: string }> {
+  return harness.once('fetch-driver', async () => {
+    const reference = await harness.reference();
+    const existing = reference.running.store.create({ title: 'Fetch me', description: 'phase 4', tags: ['fetch'] });
+    const missingId = 'no-such-task-for-fetch';
+    const driver = await harness.driver('fetch,wiring', ['--address', reference.address, '--existing', existing.id, '--missing', missingId]);
+    return { driver, existing, missingId };
+  });
 }
 
 export const phase4: Phase = {

@@ -1,0 +1,7 @@
+// Checker fixtures for phases 3 and 4: each broken implementation fails the check aimed at it.
+import { FIXTURES, defineFixtureTests } from './checker-fixtures.ts';
+
+defineFixtureTests(
+  'checker: phases 3 and 4',
+  FIXTURES.filter((fixture) => fixture.phases.every((phase) => phase >= 3)),
+);
