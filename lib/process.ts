@@ -44,7 +44,7 @@ const liveChildren = new Set<ChildProcess>();
 export function spawnTs(file: string, args: string[], { env = process.env, echo }: SpawnOptions = {}): ChildTsProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: REPO_ROOT,
-    env: { ...env, FORCE_COLOR: '0' },
+    env: { ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group on POSIX, so stop() reaches anything it spawned.
     detached: !IS_WINDOWS,

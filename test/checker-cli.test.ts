@@ -12,7 +12,7 @@ import { withTimeout } from './helpers.ts';
 function runChecker(args: string[], timeoutMs = 20_000) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'checker/main.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,5 +1,6 @@
 // The reference client pieces and the demo, against the reference server.
 import assert from 'node:assert/strict';
+import { stripVTControlCharacters } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { MISSING_TASK_ID, runDemo } from '../lib/client-demo.ts';
@@ -38,7 +39,7 @@ describe('reference client', () => {
 
   it('the demo runs create → get → update → list → delete → missing task, with live events', async () => {
     const printed: string[] = [];
-    const ok = await runDemo(server.client, { watchTasks, fetchTask }, (line) => printed.push(line));
+    const ok = await runDemo(server.client, { watchTasks, fetchTask }, (line) => printed.push(stripVTControlCharacters(line)));
     const text = printed.join('\n');
     assert.equal(ok, true, text);
     for (const rpc of ['WatchTasks', 'CreateTask', 'GetTask', 'UpdateTask', 'ListTasks', 'DeleteTask']) {
@@ -56,7 +57,7 @@ describe('reference client', () => {
     const client = createTaskManagerClient(nowhere.address);
     const printed: string[] = [];
     try {
-      assert.equal(await runDemo(client, { watchTasks, fetchTask }, (line) => printed.push(line)), false);
+      assert.equal(await runDemo(client, { watchTasks, fetchTask }, (line) => printed.push(stripVTControlCharacters(line))), false);
     } finally {
       client.close();
     }

@@ -1,5 +1,6 @@
 // The untouched exercises: they run, answer UNIMPLEMENTED with a pointer to PHASES.md, never hang.
 import assert from 'node:assert/strict';
+import { stripVTControlCharacters } from 'node:util';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -81,7 +82,7 @@ describe('exercise skeletons', () => {
     assert.throws(() => watchTasks(reference.client, () => {}), TodoHumanError);
     await assert.rejects(fetchTask(reference.client, 'x'), /fetchTask\(\) is still a TODO\(human\): see PHASES.md, Phase 4, step 4/);
     const printed: string[] = [];
-    const ok = await runDemo(reference.client, { watchTasks, fetchTask }, (line) => printed.push(line));
+    const ok = await runDemo(reference.client, { watchTasks, fetchTask }, (line) => printed.push(stripVTControlCharacters(line)));
     const text = printed.join('\n');
     assert.equal(ok, true, text);
     assert.match(text, /watchTasks\(\) is still a TODO\(human\): see PHASES.md, Phase 3, step 2/);
