@@ -6,8 +6,9 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { parseAddress } from '../lib/cli.ts';
 import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
-import { startServerProcess, ServerStartError, type ServerProcess } from '../lib/process.ts';
+import { spawnTs, startServerProcess, ServerStartError, type ServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
+import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
 import { withTimeout } from './helpers.ts';
 
 const started: ServerProcess[] = [];
@@ -63,6 +64,26 @@ describe('commands', () => {
         await server.stop();
       }
     }
+  });
+
+  it('npm run watch prints events live and stops cleanly on Ctrl+C', { skip: process.platform === 'win32' }, async () => {
+    const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
+      env: { ...process.env, [DIAGNOSTICS_ENV]: '1' }, // the server says when the watcher has subscribed
+    });
+    started.push(server);
+    const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
+    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), ['watch', '--impl', 'solutions', '--host', '127.0.0.1', '--port', String(server.port)]);
+    assert.ok(await subscribed, watcher.output.join('\n'));
+    const event = watcher.waitForLine(/event CREATED .* "Seen live"/, 5000);
+    const client = createTaskManagerClient(server.address);
+    try {
+      await callUnary(client, 'CreateTask', { title: 'Seen live' });
+      assert.ok(await event, watcher.output.join('\n'));
+    } finally {
+      client.close();
+    }
+    watcher.child.kill('SIGINT');
+    assert.equal(await withTimeout(watcher.exited, 3000, 'the watcher to exit after Ctrl+C'), 0);
   });
 
   it('the server honours PORT, and SIGTERM stops it cleanly (exit 0) with a watcher open', { skip: process.platform === 'win32' }, async () => {
