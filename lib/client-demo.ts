@@ -7,13 +7,17 @@ import { formatAddress, parseAddress } from './cli.ts';
 import {
   callUnary,
   createTaskManagerClient,
+  deadlineAfter,
+  DEFAULT_DEADLINE_MS,
   isServiceError,
   statusName,
   TodoHumanError,
   type FetchResult,
+  type RequestOf,
   type Task,
   type TaskEvent,
   type TaskManagerClient,
+  type UnaryMethod,
 } from './client-runtime.ts';
 
 /** The functions a learner writes in client.ts. */
@@ -44,7 +48,11 @@ export async function runDemo(
   client: TaskManagerClient,
   { watchTasks, fetchTask }: ClientFunctions,
   print: (line: string) => void = console.log,
+  deadlineMs = DEFAULT_DEADLINE_MS,
 ): Promise<boolean> {
+  // Every call gets a deadline: a server that never answers must not hang the demo.
+  const call = <M extends UnaryMethod>(method: M, request: RequestOf<M>) =>
+    callUnary(client, method, request, { deadline: deadlineAfter(deadlineMs) });
   const step = (text: string) => print(pc.cyan(`→ ${text}`));
   const todo = (error: TodoHumanError) => print(pc.yellow(`⏳ ${error.message}`));
 
@@ -66,7 +74,7 @@ export async function runDemo(
 
   try {
     step('CreateTask { title: "Write the proto", tags: ["phase-1"] }');
-    const { task: created } = await callUnary(client, 'CreateTask', {
+    const { task: created } = await call('CreateTask', {
       title: 'Write the proto',
       description: 'Messages, enums and the TaskManager service',
       tags: ['phase-1'],
@@ -75,26 +83,29 @@ export async function runDemo(
     const id = created!.id;
 
     step(`GetTask { id: "${id}" }`);
-    const { task: fetched } = await callUnary(client, 'GetTask', { id });
+    const { task: fetched } = await call('GetTask', { id });
     print(`  got ${formatTask(fetched)}`);
 
     step(`UpdateTask { id: "${id}", status: TASK_STATUS_IN_PROGRESS }`);
-    const { task: updated } = await callUnary(client, 'UpdateTask', { id, status: 'TASK_STATUS_IN_PROGRESS' });
+    const { task: updated } = await call('UpdateTask', { id, status: 'TASK_STATUS_IN_PROGRESS' });
     print(`  updated ${formatTask(updated)}`);
 
     step('ListTasks { status: TASK_STATUS_IN_PROGRESS }');
-    const { tasks } = await callUnary(client, 'ListTasks', { status: 'TASK_STATUS_IN_PROGRESS' });
+    const { tasks } = await call('ListTasks', { status: 'TASK_STATUS_IN_PROGRESS' });
     print(`  ${tasks.length} task(s) in progress`);
     for (const task of tasks) print(`  - ${formatTask(task)}`);
 
     step(`DeleteTask { id: "${id}" }`);
-    const { task: deleted } = await callUnary(client, 'DeleteTask', { id });
+    const { task: deleted } = await call('DeleteTask', { id });
     print(`  deleted ${formatTask(deleted)}`);
   } catch (error) {
     stream?.cancel();
     if (!isServiceError(error)) throw error;
     print(pc.red(`  ✘ failed: ${statusName(error.code)}: ${error.details}`));
     if (error.code === grpc.status.UNAVAILABLE) print(pc.yellow('  Is the server running? Start it with: npm run server'));
+    if (error.code === grpc.status.DEADLINE_EXCEEDED) {
+      print(pc.yellow(`  No answer within ${deadlineMs / 1000} s: does every path of that handler call callback?`));
+    }
     return false;
   }
 

@@ -36,15 +36,55 @@ export const DIAGNOSTICS_PATTERN = /^\[diagnostics\] subscribers=(\d+)$/;
 
 const SHUTDOWN_GRACE_MS = 1500;
 
+/**
+ * Limits that protect the server (see PHASES.md, "Limits"). A task is a few KB at
+ * most under lib/task-rules.ts, so 1 MiB per request is generous; a larger
+ * request is refused with RESOURCE_EXHAUSTED before any handler runs.
+ * Keepalive pings find watchers whose network vanished without a word.
+ */
+export const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': 1024 * 1024,
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+};
+
+/**
+ * One safe pattern for every handler, the learner's included: an exception
+ * thrown by a handler, or a rejection of the promise an async handler returns
+ * (which grpc-js ignores, so Node would crash the process), is logged and
+ * answered with INTERNAL. The store is untouched by a handler that failed
+ * before it called the store, and a stored task is never lost.
+ */
+export function guardHandlers(handlers: TaskManagerHandlers): TaskManagerHandlers {
+  const guarded: Record<string, grpc.UntypedHandleCall> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    guarded[name] = (call: { emit(event: 'error', status: object): void }, callback?: grpc.sendUnaryData<unknown>) => {
+      const fail = (error: unknown) => {
+        console.error(`${name} handler failed:`, error);
+        const status = { code: grpc.status.INTERNAL, details: `${name} failed inside the server (the server log has the error)` };
+        if (callback) callback(status); // ignored by grpc-js if the handler had already answered
+        else call.emit('error', status);
+      };
+      try {
+        const result: unknown = (handler as (call: unknown, callback?: unknown) => unknown)(call, callback);
+        if (result instanceof Promise) result.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+  return guarded as TaskManagerHandlers;
+}
+
 /** Starts a TaskManager server and resolves once it is bound (port 0 picks a free port). */
 export async function startServer(
   setup: TaskManagerServerSetup,
   { host, port }: Address,
   store = new TaskStore(),
 ): Promise<RunningServer> {
-  const server = new grpc.Server({ interceptors: setup.interceptors ?? [] });
+  const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: setup.interceptors ?? [] });
   const { taskmanager } = loadTaskManagerProto();
-  server.addService(taskmanager.TaskManager.service, setup.createHandlers(store));
+  server.addService(taskmanager.TaskManager.service, guardHandlers(setup.createHandlers(store)));
 
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatAddress({ host, port }), grpc.ServerCredentials.createInsecure(), (error, actualPort) =>

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MISSING_TASK_ID, runDemo } from '../lib/client-demo.ts';
 import { callUnary, type TaskEvent } from '../lib/client-runtime.ts';
 import { fetchTask, watchTasks } from '../solutions/client.ts';
+import { createTaskManagerHandlers } from '../solutions/server.ts';
 import { startTestServer, waitUntil, type TestServer } from './helpers.ts';
 
 describe('reference client', () => {
@@ -48,6 +49,20 @@ describe('reference client', () => {
     assert.match(text, new RegExp(`code .*NOT_FOUND.* \\(5\\), details: no task with id "${MISSING_TASK_ID}"`));
     assert.match(text, /event CREATED[\s\S]*event UPDATED[\s\S]*event DELETED/);
     assert.match(text, /watcher received 3 event\(s\)/);
+  });
+
+  it('the demo gives up at its deadline on a server that never answers, and says why', async () => {
+    const silent = await startTestServer({
+      createHandlers: (store) => ({ ...createTaskManagerHandlers(store), CreateTask() {} }),
+    });
+    const printed: string[] = [];
+    try {
+      const ok = await runDemo(silent.client, { watchTasks, fetchTask }, (line) => printed.push(stripVTControlCharacters(line)), 300);
+      assert.equal(ok, false);
+    } finally {
+      await silent.close();
+    }
+    assert.match(printed.join('\n'), /DEADLINE_EXCEEDED[\s\S]*No answer within 0.3 s: does every path of that handler call callback\?/);
   });
 
   it('the demo reports a server that is not there as a failure, with a hint', async () => {
