@@ -28,10 +28,13 @@ export function explainStatus(method: string, code: grpc.status, details: string
   }
 }
 
-/** The grpcurl command that sends the same request to a server on localhost:50051 (`npm run server`). */
+/**
+ * The grpcurl command that sends the same request to a server on localhost:50051
+ * (`npm run server`); the server's reflection service describes the messages.
+ */
 export function grpcurlCommand(method: string, request: object): string {
   const json = JSON.stringify(request).replace(/'/g, `'\\''`);
-  return `grpcurl -plaintext -import-path protos -proto task_manager.proto -d '${json}' localhost:50051 taskmanager.TaskManager/${method}`;
+  return `grpcurl -plaintext -d '${json}' localhost:50051 taskmanager.TaskManager/${method}`;
 }
 
 /** Why a process never started listening, from its output. */

@@ -25,13 +25,18 @@ export function generatorFlags(): string[] {
   );
 }
 
+let definition: protoLoader.PackageDefinition | undefined;
 let loaded: ProtoGrpcType | undefined;
+
+/** The parsed proto as proto-loader describes it (server reflection serves this). */
+export function taskManagerPackageDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
+  return definition;
+}
 
 /** The TaskManager package, typed by the generated ProtoGrpcType. */
 export function loadTaskManagerProto(): ProtoGrpcType {
-  loaded ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS),
-  ) as unknown as ProtoGrpcType;
+  loaded ??= grpc.loadPackageDefinition(taskManagerPackageDefinition()) as unknown as ProtoGrpcType;
   return loaded;
 }
 

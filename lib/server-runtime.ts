@@ -1,8 +1,11 @@
 // Server bootstrap shared by exercises/server.ts and solutions/server.ts:
 // create the gRPC server, register the handlers, bind, announce, shut down cleanly.
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { formatAddress, parseAddress, type Address } from './cli.ts';
-import { loadTaskManagerProto, type TaskManagerHandlers } from './proto.ts';
+import { LOADER_OPTIONS, loadTaskManagerProto, taskManagerPackageDefinition, type TaskManagerHandlers } from './proto.ts';
 import { TaskStore } from './store.ts';
 
 export { TaskStore } from './store.ts';
@@ -19,6 +22,7 @@ export interface TaskManagerServerSetup {
 export interface RunningServer extends Address {
   server: grpc.Server;
   store: TaskStore;
+  health: HealthImplementation;
   /** Ends open watch streams, lets calls in flight finish (at most graceMs), then stops. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -35,6 +39,9 @@ export const DIAGNOSTICS_ENV = 'TASKMANAGER_DIAGNOSTICS';
 export const DIAGNOSTICS_PATTERN = /^\[diagnostics\] subscribers=(\d+)$/;
 
 const SHUTDOWN_GRACE_MS = 1500;
+
+/** The names the health service answers for: "" is the whole server. */
+export const HEALTH_SERVICES = ['', 'taskmanager.TaskManager'] as const;
 
 /**
  * Limits that protect the server (see PHASES.md, "Limits"). A task is a few KB at
@@ -86,6 +93,15 @@ export async function startServer(
   const { taskmanager } = loadTaskManagerProto();
   server.addService(taskmanager.TaskManager.service, guardHandlers(setup.createHandlers(store)));
 
+  // The standard health service (grpc.health.v1): SERVING while up, NOT_SERVING
+  // once shutdown starts, so a load balancer stops sending calls first.
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'SERVING'])));
+  health.addToServer(server);
+  // Server reflection lets grpcurl, grpcui, Postman or Evans discover the
+  // services without the .proto file; it lists what it is given, health included.
+  const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
+  new ReflectionService({ ...taskManagerPackageDefinition(), ...healthDefinition }).addToServer(server);
+
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatAddress({ host, port }), grpc.ServerCredentials.createInsecure(), (error, actualPort) =>
       error ? reject(error) : resolve(actualPort),
@@ -95,6 +111,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const shutdown = (graceMs = SHUTDOWN_GRACE_MS) =>
     (stopping ??= new Promise<void>((resolve) => {
+      for (const name of HEALTH_SERVICES) health.setStatus(name, 'NOT_SERVING');
       store.close(); // watch handlers end their streams here, or tryShutdown would wait for ever
       const forceTimer = setTimeout(() => {
         server.forceShutdown();
@@ -106,7 +123,7 @@ export async function startServer(
       });
     }));
 
-  return { server, store, host, port: boundPort, shutdown };
+  return { server, store, health, host, port: boundPort, shutdown };
 }
 
 /**

@@ -3,9 +3,14 @@
 // generated types that must describe it. The checker's phase 1 fixtures prove
 // that each contract check catches a breach.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ENUMS, FIELDS, ProtoDescription, RPCS, enumProblems, fieldProblems, serviceProblems, teachingProblems } from '../checker/contract.ts';
-import { PROTO_FILE, generatorFlags } from '../lib/proto.ts';
+import { PROTO_FILE, REPO_ROOT, generatorFlags } from '../lib/proto.ts';
 import { staleGeneratedFiles } from '../scripts/generate.ts';
 
 const proto = new ProtoDescription(PROTO_FILE);
@@ -37,5 +42,39 @@ describe('generated types', () => {
 
   it('are up to date with the proto (npm run generate)', () => {
     assert.deepEqual(staleGeneratedFiles(), []);
+  });
+});
+
+describe('buf breaking (field numbers are the contract)', () => {
+  const buf = createRequire(import.meta.url).resolve('@bufbuild/buf/bin/buf'); // a Node shim: portable
+  const baseline = path.join(REPO_ROOT, 'protos/baseline.binpb');
+
+  /** buf breaking on a copy of the module whose proto went through `change`. */
+  function breaking(change: (proto: string) => string) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'buf-breaking-'));
+    try {
+      copyFileSync(path.join(REPO_ROOT, 'buf.yaml'), path.join(dir, 'buf.yaml'));
+      mkdirSync(path.join(dir, 'protos'));
+      writeFileSync(path.join(dir, 'protos/task_manager.proto'), change(readFileSync(PROTO_FILE, 'utf8')));
+      return spawnSync(process.execPath, [buf, 'breaking', dir, '--against', baseline], { encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('passes for the proto as it is', () => {
+    const result = breaking((proto) => proto);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  });
+
+  it('catches a renumbered field (PHASES.md, Phase 1, step 4)', () => {
+    const result = breaking((proto) => proto.replace('string title = 1;', 'string title = 9;'));
+    assert.notEqual(result.status, 0);
+    assert.match(result.stdout, /Previously present field "1" with name "title" on message "CreateTaskRequest" was deleted/);
+  });
+
+  it('allows a renamed field: names are not on the wire', () => {
+    const result = breaking((proto) => proto.replace('string description = 2;\n  repeated string tags = 3;', 'string details = 2;\n  repeated string tags = 3;'));
+    assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 });
