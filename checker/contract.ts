@@ -62,8 +62,15 @@ interface FieldDescriptor {
 }
 
 const SCALAR_TYPES: Record<string, string> = {
-  TYPE_STRING: 'string', TYPE_BOOL: 'bool', TYPE_INT32: 'int32', TYPE_INT64: 'int64', TYPE_UINT32: 'uint32',
-  TYPE_UINT64: 'uint64', TYPE_DOUBLE: 'double', TYPE_FLOAT: 'float', TYPE_BYTES: 'bytes',
+  TYPE_STRING: 'string',
+  TYPE_BOOL: 'bool',
+  TYPE_INT32: 'int32',
+  TYPE_INT64: 'int64',
+  TYPE_UINT32: 'uint32',
+  TYPE_UINT64: 'uint64',
+  TYPE_DOUBLE: 'double',
+  TYPE_FLOAT: 'float',
+  TYPE_BYTES: 'bytes',
 };
 
 /** The parsed proto, with questions the checks ask of it. */
@@ -189,7 +196,9 @@ export function serviceProblems(proto: ProtoDescription): string[] {
     const mode = (streaming: boolean) => (streaming ? 'a stream' : 'one message');
     if (method.requestStream) problems.push(`${name} takes a stream; it should take one ${expected.request}`);
     if (method.responseStream !== expected.serverStreaming) {
-      problems.push(`${name} returns ${mode(method.responseStream)}; it should return ${mode(expected.serverStreaming)} (${expected.serverStreaming ? `stream ${expected.response}` : expected.response})`);
+      problems.push(
+        `${name} returns ${mode(method.responseStream)}; it should return ${mode(expected.serverStreaming)} (${expected.serverStreaming ? `stream ${expected.response}` : expected.response})`,
+      );
     }
     const requestName = (method.requestType as { type?: { name?: string } }).type?.name;
     const responseName = (method.responseType as { type?: { name?: string } }).type?.name;

@@ -19,7 +19,8 @@ export function explainStatus(method: string, code: grpc.status, details: string
         ? 'your handler threw an exception, which grpc-js turns into UNKNOWN: answer with return callback({ code, details }) instead of throwing'
         : undefined;
     case grpc.status.INTERNAL:
-      if (/failed inside the server/.test(details)) return 'your handler threw an exception: its error and stack are in your server’s output';
+      if (/failed inside the server/.test(details))
+        return 'your handler threw an exception: its error and stack are in your server’s output';
       return /serializ/i.test(details)
         ? 'your response does not fit the proto message: check field names (snake_case) and types'
         : undefined;

@@ -8,18 +8,18 @@ import {
   createTaskManagerClient,
   deadlineAfter,
   isServiceError,
-  statusName,
   type RequestOf,
   type ResponseOf,
+  statusName,
   type Task,
   type TaskEvent,
   type TaskManagerClient,
   type UnaryMethod,
 } from '../lib/client-runtime.ts';
 import type { Implementation } from '../lib/implementation.ts';
-import { spawnTs, startServerProcess, ServerStartError, type ChildTsProcess, type ServerProcess } from '../lib/process.ts';
+import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV, DIAGNOSTICS_PATTERN, startServer, type RunningServer } from '../lib/server-runtime.ts';
+import { DIAGNOSTICS_ENV, DIAGNOSTICS_PATTERN, type RunningServer, startServer } from '../lib/server-runtime.ts';
 import { createTaskManagerHandlers as referenceHandlers } from '../solutions/server.ts';
 import { explainStartFailure, explainStatus, withoutNodeInternals } from './explain.ts';
 import { DRIVER_MESSAGE_PREFIX, type DriverMessage } from './hosts/driver-protocol.ts';
@@ -224,17 +224,16 @@ export class Harness {
     const loaded = await driver.waitForMessage((message) => message.type === 'ready', this.options.startTimeoutMs);
     if (!loaded) {
       const { summary, hint } = explainStartFailure(launched.output);
-      throw new SetupError(`${this.implFile('client.ts')} could not be loaded: ${summary}`, withoutNodeInternals(launched.output).slice(0, 15), hint);
+      throw new SetupError(
+        `${this.implFile('client.ts')} could not be loaded: ${summary}`,
+        withoutNodeInternals(launched.output).slice(0, 15),
+        hint,
+      );
     }
     return driver;
   }
 
-  async #startServer(
-    file: string,
-    args: string[],
-    prefix: string,
-    filter: (line: string) => boolean = () => true,
-  ): Promise<ServerProcess> {
+  async #startServer(file: string, args: string[], prefix: string, filter: (line: string) => boolean = () => true): Promise<ServerProcess> {
     try {
       const server = await startServerProcess(file, {
         args: [...args, '--host', '127.0.0.1', '--port', '0'],

@@ -2,7 +2,7 @@
 // Exit 0 when every selected check passes, 1 when one fails, 2 when the code could not be run.
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { resolveImplementation, type Implementation } from '../lib/implementation.ts';
+import { type Implementation, resolveImplementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
 import { PHASES } from './phases/index.ts';
 import { runChecker } from './run.ts';

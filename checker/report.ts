@@ -85,7 +85,11 @@ export class Reporter {
         if (check.status === 'not-run' && result.status === 'error') this.#print(`  ${c.yellow('–')} ${check.name} ${c.dim('(not run)')}`);
       }
       const verdict = result.status === 'error' ? 'could not run' : `${passed}/${result.checks.length} checks passed`;
-      this.#print(c.red(`Phase ${phase.number}: ${verdict}`) + c.dim(` (${seconds} s)`) + `  Run again: ${c.bold(this.#options.rerunCommand(phase.number))}`);
+      this.#print(
+        c.red(`Phase ${phase.number}: ${verdict}`) +
+          c.dim(` (${seconds} s)`) +
+          `  Run again: ${c.bold(this.#options.rerunCommand(phase.number))}`,
+      );
     }
     this.#print();
   }

@@ -1,11 +1,12 @@
 // The runner: phase by phase, check by check, with a time limit on each, and
 // everything the phase started stopped before the next one begins.
-import { GENERATED_DIR, PROTO_FILE } from '../lib/proto.ts';
+
 import type { Implementation } from '../lib/implementation.ts';
+import { GENERATED_DIR, PROTO_FILE } from '../lib/proto.ts';
 import { Harness } from './harness.ts';
 import { PHASES } from './phases/index.ts';
 import { Reporter } from './report.ts';
-import { CheckFailure, NotRun, SetupError, type Check, type CheckResult, type Phase, type PhaseResult } from './types.ts';
+import { type Check, CheckFailure, type CheckResult, NotRun, type Phase, type PhaseResult, SetupError } from './types.ts';
 
 export const PHASE_TIMEOUT_MS = 10_000;
 
@@ -81,13 +82,21 @@ async function runPhase(phase: Phase, options: CheckerOptions, reporter: Reporte
       reporter.checkDone(result);
       const exit = await harness.learnerExit();
       if (exit) stopReason = `your server stopped (${exit}) during “${check.name}”`;
-      else if (result.failure && Date.now() >= deadline) stopReason = `the phase ran out of time (${(options.phaseTimeoutMs ?? PHASE_TIMEOUT_MS) / 1000} s)`;
+      else if (result.failure && Date.now() >= deadline)
+        stopReason = `the phase ran out of time (${(options.phaseTimeoutMs ?? PHASE_TIMEOUT_MS) / 1000} s)`;
     }
   } finally {
     await harness.cleanup();
   }
   const status = setupError ? 'error' : checks.every((check) => check.status === 'pass') ? 'pass' : 'fail';
-  const result: PhaseResult = { phase: phase.number, title: phase.title, status, checks, error: setupError, durationMs: performance.now() - started };
+  const result: PhaseResult = {
+    phase: phase.number,
+    title: phase.title,
+    status,
+    checks,
+    error: setupError,
+    durationMs: performance.now() - started,
+  };
   reporter.phaseDone(phase, result);
   return result;
 }
@@ -116,7 +125,10 @@ async function runCheck(phase: Phase, check: Check, harness: Harness, deadline: 
     const details =
       error instanceof CheckFailure
         ? error.details
-        : { expected: 'the check to run', received: `the checker hit an error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
+        : {
+            expected: 'the check to run',
+            received: `the checker hit an error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          };
     return { ...base, status: 'fail', failure: { ...details, hint: details.hint ?? check.hint }, transcript: harness.transcript };
   } finally {
     clearTimeout(timer);

@@ -1,20 +1,12 @@
 // Phases 3 and 4: the client side. `npm run client` runs the demo
 // (lib/client-demo.ts), which calls the two functions below; `npm run watch`
 // prints live events with your watchTasks. Check with `npm run check -- --phase 3` (and 4).
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { isEntryPoint } from '../lib/cli.ts';
 import { runClientCommand } from '../lib/client-demo.ts';
-import {
-  TodoHumanError,
-  type FetchResult,
-  type TaskEvent,
-  type TaskManagerClient,
-} from '../lib/client-runtime.ts';
+import { type FetchResult, type TaskEvent, type TaskManagerClient, TodoHumanError } from '../lib/client-runtime.ts';
 
-export function watchTasks(
-  client: TaskManagerClient,
-  onEvent: (event: TaskEvent) => void,
-): grpc.ClientReadableStream<TaskEvent> {
+export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {
   // TODO(human): Phase 3, step 2. Consume the server stream.
   // - const stream = client.WatchTasks({}) opens the call and returns a stream.
   // - stream.on('data', onEvent) hands every TaskEvent to onEvent as it arrives.

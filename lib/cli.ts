@@ -1,6 +1,7 @@
 // Small command-line helpers shared by every runnable file.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 /**
  * True when the module at `moduleUrl` is the program being run
@@ -20,10 +21,31 @@ export interface Address {
   port: number;
 }
 
+/**
+ * The value of each `--name value` (or `--name=value`) in argv. Lenient: a
+ * program reads its own options and ignores the rest (e.g. --impl, meant for
+ * scripts/run.ts), so one command line can serve both.
+ */
+export function readOptions<Name extends string>(argv: readonly string[], names: readonly Name[]): Partial<Record<Name, string>> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<Name, { type: 'string' }>,
+    strict: false,
+    allowPositionals: true,
+  });
+  const strings: Partial<Record<Name, string>> = {};
+  for (const name of names) {
+    const value = values[name];
+    if (typeof value === 'string') strings[name] = value;
+  }
+  return strings;
+}
+
 /** `--host H --port P` (or `--port=P`), else the PORT environment variable, else localhost:50051. */
 export function parseAddress(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Address {
-  const host = optionValue(argv, 'host') ?? DEFAULT_HOST;
-  const portText = optionValue(argv, 'port') ?? env.PORT ?? String(DEFAULT_PORT);
+  const options = readOptions(argv, ['host', 'port']);
+  const host = options.host ?? DEFAULT_HOST;
+  const portText = options.port ?? env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a whole number from 0 to 65535, got "${portText}"`);
@@ -31,30 +53,7 @@ export function parseAddress(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return { host, port };
 }
 
-/** The value of `--name value` or `--name=value` in argv, if present. */
-export function optionValue(argv: readonly string[], name: string): string | undefined {
-  const flag = `--${name}`;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === flag) return argv[i + 1];
-    if (arg.startsWith(`${flag}=`)) return arg.slice(flag.length + 1);
-  }
-  return undefined;
-}
-
 /** host:port, with IPv6 literals bracketed. */
 export function formatAddress({ host, port }: Address): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** argv without `--name value` / `--name=value`. */
-export function withoutOption(argv: readonly string[], name: string): string[] {
-  const flag = `--${name}`;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === flag) i++;
-    else if (!arg.startsWith(`${flag}=`)) rest.push(arg);
-  }
-  return rest;
 }

@@ -7,16 +7,16 @@ import { formatAddress, parseAddress } from './cli.ts';
 import {
   callUnary,
   createTaskManagerClient,
-  deadlineAfter,
   DEFAULT_DEADLINE_MS,
-  isServiceError,
-  statusName,
-  TodoHumanError,
+  deadlineAfter,
   type FetchResult,
+  isServiceError,
   type RequestOf,
+  statusName,
   type Task,
   type TaskEvent,
   type TaskManagerClient,
+  TodoHumanError,
   type UnaryMethod,
 } from './client-runtime.ts';
 

@@ -21,9 +21,7 @@ export function resolveImplementation(name: string | undefined = 'exercises'): I
   const dir = (IMPLEMENTATIONS as readonly string[]).includes(name) ? path.join(REPO_ROOT, name) : path.resolve(name);
   const missing = IMPLEMENTATION_FILES.filter((file) => !existsSync(path.join(dir, file)));
   if (missing.length > 0) {
-    throw new Error(
-      `--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/; ${dir} lacks ${missing.join(', ')}`,
-    );
+    throw new Error(`--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/; ${dir} lacks ${missing.join(', ')}`);
   }
   return { name, dir };
 }

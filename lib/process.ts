@@ -1,7 +1,7 @@
 // Running TypeScript files as child processes: capture their output (capped),
 // wait for a line, and stop them together with anything they started. Used by
 // `npm run solution`, the checker and the tests. Works on Linux, macOS and Windows.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './proto.ts';
 import { LISTENING_PATTERN } from './server-runtime.ts';
@@ -75,10 +75,12 @@ export function spawnTs(file: string, args: string[], { env = process.env, echo 
     for (const listener of [...listeners]) listener(text);
   };
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', take).on('close', () => {
-      openStreams -= 1;
-      settle();
-    });
+    createInterface({ input: stream })
+      .on('line', take)
+      .on('close', () => {
+        openStreams -= 1;
+        settle();
+      });
   }
 
   return {
@@ -145,7 +147,12 @@ export async function startServerProcess(file: string, options: StartServerProce
     await launched.stop(0);
     throw exitStatus === null
       ? new ServerStartError(`did not print "listening on HOST:PORT" within ${timeoutMs / 1000} s`, 'timeout', launched.output, null)
-      : new ServerStartError(`exited (${typeof exitStatus === 'number' ? `code ${exitStatus}` : exitStatus}) before it was listening`, 'exited', launched.output, exitStatus);
+      : new ServerStartError(
+          `exited (${typeof exitStatus === 'number' ? `code ${exitStatus}` : exitStatus}) before it was listening`,
+          'exited',
+          launched.output,
+          exitStatus,
+        );
   }
   const match = LISTENING_PATTERN.exec(line)!;
   return {

@@ -20,9 +20,7 @@ export const LOADER_OPTIONS = {
 
 /** The command-line flags of proto-loader-gen-types that match LOADER_OPTIONS. */
 export function generatorFlags(): string[] {
-  return Object.entries(LOADER_OPTIONS).map(([name, value]) =>
-    typeof value === 'function' ? `--${name}=${value.name}` : `--${name}`,
-  );
+  return Object.entries(LOADER_OPTIONS).map(([name, value]) => (typeof value === 'function' ? `--${name}=${value.name}` : `--${name}`));
 }
 
 let definition: protoLoader.PackageDefinition | undefined;
@@ -40,10 +38,10 @@ export function loadTaskManagerProto(): ProtoGrpcType {
   return loaded;
 }
 
+export type { Task__Output as Task } from './generated/taskmanager/Task.ts';
+export type { TaskEvent__Output as TaskEvent } from './generated/taskmanager/TaskEvent.ts';
+export type { TaskEventType__Output as TaskEventType } from './generated/taskmanager/TaskEventType.ts';
 // Short names for the generated types used across the project.
 // "__Output" types are what a reader receives: every field present.
 export type { TaskManagerClient, TaskManagerHandlers } from './generated/taskmanager/TaskManager.ts';
-export type { Task__Output as Task } from './generated/taskmanager/Task.ts';
-export type { TaskEvent__Output as TaskEvent } from './generated/taskmanager/TaskEvent.ts';
 export type { TaskStatus__Output as TaskStatus } from './generated/taskmanager/TaskStatus.ts';
-export type { TaskEventType__Output as TaskEventType } from './generated/taskmanager/TaskEventType.ts';

@@ -17,12 +17,7 @@ export interface RpcLogEntry {
   time: string;
 }
 
-export function formatRpcLogLine(entry: {
-  method: string;
-  status: grpc.status;
-  durationMs: number;
-  startedAt: Date;
-}): string {
+export function formatRpcLogLine(entry: { method: string; status: grpc.status; durationMs: number; startedAt: Date }): string {
   const status = grpc.status[entry.status] ?? String(entry.status);
   return `rpc method=${entry.method} status=${status} duration_ms=${entry.durationMs.toFixed(2)} time=${entry.startedAt.toISOString()}`;
 }
@@ -37,12 +32,15 @@ export function parseRpcLogLine(line: string): ParsedLogLine | undefined {
   const status = field('status');
   const duration = field('duration_ms');
   const time = field('time');
-  if (!method.startsWith('/')) return { ok: false, problem: `method=${method} is not a full method path like /taskmanager.TaskManager/GetTask` };
+  if (!method.startsWith('/'))
+    return { ok: false, problem: `method=${method} is not a full method path like /taskmanager.TaskManager/GetTask` };
   if (status === undefined) return { ok: false, problem: 'no status=<CODE_NAME> field' };
-  if (!(status in grpc.status) || /^\d+$/.test(status)) return { ok: false, problem: `status=${status} is not a status code name like OK or NOT_FOUND` };
+  if (!(status in grpc.status) || /^\d+$/.test(status))
+    return { ok: false, problem: `status=${status} is not a status code name like OK or NOT_FOUND` };
   if (duration === undefined) return { ok: false, problem: 'no duration_ms=<milliseconds> field' };
   const durationMs = Number(duration);
-  if (!Number.isFinite(durationMs) || durationMs < 0) return { ok: false, problem: `duration_ms=${duration} is not a number of milliseconds` };
+  if (!Number.isFinite(durationMs) || durationMs < 0)
+    return { ok: false, problem: `duration_ms=${duration} is not a number of milliseconds` };
   if (time === undefined) return { ok: false, problem: 'no time=<ISO-8601 timestamp> field' };
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(time) || Number.isNaN(Date.parse(time))) {
     return { ok: false, problem: `time=${time} is not an ISO-8601 timestamp like 2026-01-31T09:30:00.000Z` };

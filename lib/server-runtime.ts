@@ -4,13 +4,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { formatAddress, parseAddress, type Address } from './cli.ts';
-import { LOADER_OPTIONS, loadTaskManagerProto, taskManagerPackageDefinition, type TaskManagerHandlers } from './proto.ts';
+import { type Address, formatAddress, parseAddress } from './cli.ts';
+import { LOADER_OPTIONS, loadTaskManagerProto, type TaskManagerHandlers, taskManagerPackageDefinition } from './proto.ts';
 import { TaskStore } from './store.ts';
 
+export type { TaskManagerHandlers } from './proto.ts';
 export { TaskStore } from './store.ts';
 export { todoHuman } from './todo.ts';
-export type { TaskManagerHandlers } from './proto.ts';
 
 export interface TaskManagerServerSetup {
   /** Builds the RPC handlers around the store they share. */
@@ -69,7 +69,8 @@ export function guardHandlers(handlers: TaskManagerHandlers): TaskManagerHandler
       const fail = (error: unknown) => {
         console.error(`${name} handler failed:`, error);
         const status = { code: grpc.status.INTERNAL, details: `${name} failed inside the server (the server log has the error)` };
-        if (callback) callback(status); // ignored by grpc-js if the handler had already answered
+        if (callback)
+          callback(status); // ignored by grpc-js if the handler had already answered
         else call.emit('error', status);
       };
       try {
@@ -84,11 +85,7 @@ export function guardHandlers(handlers: TaskManagerHandlers): TaskManagerHandler
 }
 
 /** Starts a TaskManager server and resolves once it is bound (port 0 picks a free port). */
-export async function startServer(
-  setup: TaskManagerServerSetup,
-  { host, port }: Address,
-  store = new TaskStore(),
-): Promise<RunningServer> {
+export async function startServer(setup: TaskManagerServerSetup, { host, port }: Address, store = new TaskStore()): Promise<RunningServer> {
   const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: setup.interceptors ?? [] });
   const { taskmanager } = loadTaskManagerProto();
   server.addService(taskmanager.TaskManager.service, guardHandlers(setup.createHandlers(store)));

@@ -80,9 +80,11 @@ export class TaskStore {
   list(filter: TaskFilter = {}): Task[] {
     const tasks = [...this.#tasks.values()];
     const matching =
-      'status' in filter ? tasks.filter((task) => task.status === filter.status)
-      : 'tag' in filter ? tasks.filter((task) => task.tags.includes(filter.tag))
-      : tasks;
+      'status' in filter
+        ? tasks.filter((task) => task.status === filter.status)
+        : 'tag' in filter
+          ? tasks.filter((task) => task.tags.includes(filter.tag))
+          : tasks;
     return matching.map(copy);
   }
 

@@ -2,12 +2,12 @@
 // `--check`: regenerate into a temporary folder and report whether lib/generated/ is stale.
 // `--if-stale`: regenerate only when lib/generated/ is missing or stale (used before typecheck).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isEntryPoint } from '../lib/cli.ts';
-import { GENERATED_DIR, PROTO_FILE, REPO_ROOT, generatorFlags } from '../lib/proto.ts';
+import { GENERATED_DIR, generatorFlags, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
 
 const GENERATOR = createRequire(import.meta.url).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
 

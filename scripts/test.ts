@@ -19,9 +19,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...files],
-  { cwd: REPO_ROOT, stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...files], {
+  cwd: REPO_ROOT,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

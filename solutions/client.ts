@@ -3,19 +3,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { isEntryPoint } from '../lib/cli.ts';
 import { runClientCommand } from '../lib/client-demo.ts';
-import {
-  callUnary,
-  isServiceError,
-  type FetchResult,
-  type TaskEvent,
-  type TaskManagerClient,
-} from '../lib/client-runtime.ts';
+import { callUnary, type FetchResult, isServiceError, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
 
 // Phase 3, step 2: open the WatchTasks stream and hand every event to onEvent.
-export function watchTasks(
-  client: TaskManagerClient,
-  onEvent: (event: TaskEvent) => void,
-): grpc.ClientReadableStream<TaskEvent> {
+export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {
   const stream = client.WatchTasks({});
   stream.on('data', onEvent);
   stream.on('error', (error: grpc.ServiceError) => {

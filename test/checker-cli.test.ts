@@ -29,7 +29,11 @@ describe('checker command line', () => {
   it('--json prints results.json v3 with the phase as task_id, and exits 0 when all pass', async () => {
     const { code, stdout } = await runChecker(['--impl', 'solutions', '--phase', '4', '--json']).done;
     assert.equal(code, 0);
-    const results = JSON.parse(stdout) as { version: number; status: string; tests: Array<{ name: string; status: string; task_id: number; message: string | null }> };
+    const results = JSON.parse(stdout) as {
+      version: number;
+      status: string;
+      tests: Array<{ name: string; status: string; task_id: number; message: string | null }>;
+    };
     assert.equal(results.version, 3);
     assert.equal(results.status, 'pass');
     assert.equal(results.tests.length, PHASES[3]!.checks.length);
@@ -86,7 +90,9 @@ describe('checker command line', () => {
     run.child.kill('SIGINT');
     const { code } = await run.done;
     assert.equal(code, 130);
-    const left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(`${fixture}/server.ts`));
+    const left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(`${fixture}/server.ts`));
     assert.deepEqual(left, [], 'no server process outlives the checker');
   });
 });
@@ -94,11 +100,16 @@ describe('checker command line', () => {
 describe('checker fixtures', () => {
   it('every check has a fixture that makes it fail', () => {
     const aimedAt = new Set(
-      FIXTURES.filter((fixture) => !['skeletons', 'reference', 'own-store'].includes(fixture.name)).flatMap((fixture) => fixture.notPassing),
+      FIXTURES.filter((fixture) => !['skeletons', 'reference', 'own-store'].includes(fixture.name)).flatMap(
+        (fixture) => fixture.notPassing,
+      ),
     );
     for (const phase of PHASES) {
       for (const check of phase.checks) {
-        assert.ok([...aimedAt].some((start) => check.name.startsWith(start)), `no fixture fails "${check.name}"`);
+        assert.ok(
+          [...aimedAt].some((start) => check.name.startsWith(start)),
+          `no fixture fails "${check.name}"`,
+        );
       }
     }
   });

@@ -1,5 +1,5 @@
 // Checker fixtures for phases 3 and 4: each broken implementation fails the check aimed at it.
-import { FIXTURES, defineFixtureTests } from './checker-fixtures.ts';
+import { defineFixtureTests, FIXTURES } from './checker-fixtures.ts';
 
 defineFixtureTests(
   'checker: phases 3 and 4',

@@ -1,13 +1,13 @@
 // The reference client pieces and the demo, against the reference server.
 import assert from 'node:assert/strict';
-import { stripVTControlCharacters } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { MISSING_TASK_ID, runDemo } from '../lib/client-demo.ts';
 import { callUnary, type TaskEvent } from '../lib/client-runtime.ts';
 import { fetchTask, watchTasks } from '../solutions/client.ts';
 import { createTaskManagerHandlers } from '../solutions/server.ts';
-import { startTestServer, waitUntil, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, waitUntil } from './helpers.ts';
 
 describe('reference client', () => {
   let server: TestServer;
@@ -33,7 +33,10 @@ describe('reference client', () => {
     const { task } = await callUnary(server.client, 'CreateTask', { title: 'streamed' });
     await callUnary(server.client, 'DeleteTask', { id: task!.id });
     await waitUntil(() => events.length === 2, 2000, 'two events');
-    assert.deepEqual(events.map((event) => event.event_type), ['TASK_EVENT_TYPE_CREATED', 'TASK_EVENT_TYPE_DELETED']);
+    assert.deepEqual(
+      events.map((event) => event.event_type),
+      ['TASK_EVENT_TYPE_CREATED', 'TASK_EVENT_TYPE_DELETED'],
+    );
     stream.cancel();
     await waitUntil(() => server.store.subscriberCount === 0, 2000, 'the watcher to be forgotten');
   });

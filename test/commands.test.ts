@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { parseAddress } from '../lib/cli.ts';
 import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
-import { spawnTs, startServerProcess, ServerStartError, type ServerProcess } from '../lib/process.ts';
+import { type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
 import { withTimeout } from './helpers.ts';
@@ -24,9 +24,7 @@ function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, output })),
-  );
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
   return withTimeout(exited, timeoutMs, `${script} to finish`).catch((error) => {
     child.kill('SIGKILL');
     throw error;
@@ -40,14 +38,21 @@ describe('commands', () => {
     assert.match(output, /\[server\] TaskManager server listening on 127\.0\.0\.1:\d+/);
     assert.match(output, /code NOT_FOUND \(5\), details: no task with id "no-such-task"/);
     assert.match(output, /event CREATED[\s\S]*event UPDATED[\s\S]*event DELETED/);
-    for (const [rpc, status] of [['CreateTask', 'OK'], ['GetTask', 'NOT_FOUND'], ['WatchTasks', 'CANCELLED']]) {
+    for (const [rpc, status] of [
+      ['CreateTask', 'OK'],
+      ['GetTask', 'NOT_FOUND'],
+      ['WatchTasks', 'CANCELLED'],
+    ]) {
       assert.match(output, new RegExp(`\\[server\\] rpc method=/taskmanager\\.TaskManager/${rpc} status=${status} `));
     }
     assert.match(output, /✔ reference demo finished/);
   });
 
   it('npm run server starts the exercises and answers UNIMPLEMENTED; --impl solutions starts the reference', async () => {
-    for (const [impl, expectSuccess] of [['exercises', false], ['solutions', true]] as const) {
+    for (const [impl, expectSuccess] of [
+      ['exercises', false],
+      ['solutions', true],
+    ] as const) {
       const server = await startServerProcess(path.join(REPO_ROOT, 'scripts/run.ts'), {
         args: ['server', '--impl', impl, '--host', '127.0.0.1', '--port', '0'],
       });
@@ -72,7 +77,15 @@ describe('commands', () => {
     });
     started.push(server);
     const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
-    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), ['watch', '--impl', 'solutions', '--host', '127.0.0.1', '--port', String(server.port)]);
+    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), [
+      'watch',
+      '--impl',
+      'solutions',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+    ]);
     assert.ok(await subscribed, watcher.output.join('\n'));
     const event = watcher.waitForLine(/event CREATED .* "Seen live"/, 5000);
     const client = createTaskManagerClient(server.address);
@@ -86,7 +99,9 @@ describe('commands', () => {
     assert.equal(await withTimeout(watcher.exited, 3000, 'the watcher to exit after Ctrl+C'), 0);
   });
 
-  it('the server honours PORT, and SIGTERM stops it cleanly (exit 0) with a watcher open', { skip: process.platform === 'win32' }, async () => {
+  it('the server honours PORT, and SIGTERM stops it cleanly (exit 0) with a watcher open', {
+    skip: process.platform === 'win32',
+  }, async () => {
     const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
       args: ['--host', '127.0.0.1'],
       env: { ...process.env, PORT: '0' },

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { startTestServer, withTimeout, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, withTimeout } from './helpers.ts';
 
 const REFLECTION_PROTO = path.join(
   path.dirname(createRequire(import.meta.url).resolve('@grpc/reflection/package.json')),

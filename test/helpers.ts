@@ -1,7 +1,7 @@
 // Shared by the tests: servers on 127.0.0.1 with OS-chosen ports, clients, bounded waits.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { createTaskManagerClient, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
-import { startServer, type RunningServer, type TaskManagerServerSetup } from '../lib/server-runtime.ts';
+import { type RunningServer, startServer, type TaskManagerServerSetup } from '../lib/server-runtime.ts';
 import { createTaskManagerHandlers } from '../solutions/server.ts';
 
 export interface TestServer extends RunningServer {
@@ -13,10 +13,7 @@ export interface TestServer extends RunningServer {
 
 /** A server on 127.0.0.1 with an OS-chosen port (the reference handlers unless told otherwise), and a client for it. */
 export async function startTestServer(setup: Partial<TaskManagerServerSetup> = {}): Promise<TestServer> {
-  const running = await startServer(
-    { createHandlers: createTaskManagerHandlers, ...setup },
-    { host: '127.0.0.1', port: 0 },
-  );
+  const running = await startServer({ createHandlers: createTaskManagerHandlers, ...setup }, { host: '127.0.0.1', port: 0 });
   const address = `127.0.0.1:${running.port}`;
   const client = createTaskManagerClient(address);
   return {

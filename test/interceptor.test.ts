@@ -5,13 +5,18 @@ import * as grpc from '@grpc/grpc-js';
 import { callUnary, deadlineAfter } from '../lib/client-runtime.ts';
 import { formatRpcLogLine, parseRpcLogLine, type RpcLogEntry } from '../lib/rpc-log.ts';
 import { loggingInterceptor } from '../solutions/interceptors.ts';
-import { startTestServer, waitUntil, watch, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, waitUntil, watch } from './helpers.ts';
 
 const SERVICE = '/taskmanager.TaskManager';
 
 describe('rpc log line format', () => {
   it('parses what it formats', () => {
-    const line = formatRpcLogLine({ method: `${SERVICE}/GetTask`, status: grpc.status.NOT_FOUND, durationMs: 1.234, startedAt: new Date('2026-01-31T09:30:00.000Z') });
+    const line = formatRpcLogLine({
+      method: `${SERVICE}/GetTask`,
+      status: grpc.status.NOT_FOUND,
+      durationMs: 1.234,
+      startedAt: new Date('2026-01-31T09:30:00.000Z'),
+    });
     assert.deepEqual(parseRpcLogLine(line), {
       ok: true,
       entry: { method: `${SERVICE}/GetTask`, status: 'NOT_FOUND', durationMs: 1.23, time: '2026-01-31T09:30:00.000Z' },
@@ -46,7 +51,10 @@ describe('reference logging interceptor', () => {
   let server: TestServer;
   const lines: string[] = [];
   const entries = () =>
-    lines.map((line) => parseRpcLogLine(line)).filter((parsed) => parsed?.ok).map((parsed) => (parsed as { entry: RpcLogEntry }).entry);
+    lines
+      .map((line) => parseRpcLogLine(line))
+      .filter((parsed) => parsed?.ok)
+      .map((parsed) => (parsed as { entry: RpcLogEntry }).entry);
 
   before(async () => {
     mock.method(console, 'log', (line: string) => lines.push(line));
@@ -112,6 +120,9 @@ describe('reference logging interceptor', () => {
     // busy machine the client's timer can fire first and cancel: the server then
     // sees a cancel before its deadline, and CANCELLED is the honest record.
     assert.ok(['DEADLINE_EXCEEDED', 'CANCELLED'].includes(watchEntry!.status), watchEntry!.status);
-    assert.deepEqual(rest.map((entry) => entry.method), [`${SERVICE}/ListTasks`]);
+    assert.deepEqual(
+      rest.map((entry) => entry.method),
+      [`${SERVICE}/ListTasks`],
+    );
   });
 });

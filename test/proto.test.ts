@@ -9,8 +9,17 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ENUMS, FIELDS, ProtoDescription, RPCS, enumProblems, fieldProblems, serviceProblems, teachingProblems } from '../checker/contract.ts';
-import { PROTO_FILE, REPO_ROOT, generatorFlags } from '../lib/proto.ts';
+import {
+  ENUMS,
+  enumProblems,
+  FIELDS,
+  fieldProblems,
+  ProtoDescription,
+  RPCS,
+  serviceProblems,
+  teachingProblems,
+} from '../checker/contract.ts';
+import { generatorFlags, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
 import { staleGeneratedFiles } from '../scripts/generate.ts';
 
 const proto = new ProtoDescription(PROTO_FILE);
@@ -74,7 +83,9 @@ describe('buf breaking (field numbers are the contract)', () => {
   });
 
   it('allows a renamed field: names are not on the wire', () => {
-    const result = breaking((proto) => proto.replace('string description = 2;\n  repeated string tags = 3;', 'string details = 2;\n  repeated string tags = 3;'));
+    const result = breaking((proto) =>
+      proto.replace('string description = 2;\n  repeated string tags = 3;', 'string details = 2;\n  repeated string tags = 3;'),
+    );
     assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 });

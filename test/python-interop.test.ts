@@ -2,7 +2,7 @@
 // protoc) against the TypeScript reference server. It proves protos/task_manager.proto is the
 // whole contract: nothing TypeScript-specific leaks onto the wire.
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { callUnary, createTaskManagerClient, type TaskManagerClient } from '../lib/client-runtime.ts';
-import { startServerProcess, type ServerProcess } from '../lib/process.ts';
+import { type ServerProcess, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
 import { withTimeout } from './helpers.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, isServiceError } from '../lib/client-runtime.ts';
-import { startTestServer, waitUntil, watch, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, waitUntil, watch } from './helpers.ts';
 
 async function expectStatus(promise: Promise<unknown>, code: grpc.status, detailsPattern: RegExp): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -95,14 +95,12 @@ describe('reference server', () => {
   it('ListTasks lists all tasks, or filters by status or tag (the oneof)', async () => {
     const fresh = await startTestServer();
     try {
-      const make = async (title: string, tags: string[]) =>
-        (await callUnary(fresh.client, 'CreateTask', { title, tags })).task!;
+      const make = async (title: string, tags: string[]) => (await callUnary(fresh.client, 'CreateTask', { title, tags })).task!;
       const a = await make('a', ['x']);
       const b = await make('b', ['x', 'y']);
       const c = await make('c', []);
       await callUnary(fresh.client, 'UpdateTask', { id: b.id, status: 'TASK_STATUS_DONE' });
-      const ids = async (request: object) =>
-        (await callUnary(fresh.client, 'ListTasks', request)).tasks.map((task) => task.id);
+      const ids = async (request: object) => (await callUnary(fresh.client, 'ListTasks', request)).tasks.map((task) => task.id);
       assert.deepEqual(await ids({}), [a.id, b.id, c.id]);
       assert.deepEqual(await ids({ status: 'TASK_STATUS_DONE' }), [b.id]);
       assert.deepEqual(await ids({ status: 'TASK_STATUS_TODO' }), [a.id, c.id]);
@@ -115,9 +113,7 @@ describe('reference server', () => {
   });
 
   it('ids stay unique under 100 concurrent creates', async () => {
-    const tasks = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => callUnary(server.client, 'CreateTask', { title: `t${i}` })),
-    );
+    const tasks = await Promise.all(Array.from({ length: 100 }, (_, i) => callUnary(server.client, 'CreateTask', { title: `t${i}` })));
     assert.equal(new Set(tasks.map(({ task }) => task!.id)).size, 100);
   });
 

@@ -7,12 +7,12 @@ import path from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, deadlineAfter, isServiceError, type Task, type TaskEvent } from '../lib/client-runtime.ts';
-import { spawnTs, startServerProcess, type ChildTsProcess, type ServerProcess } from '../lib/process.ts';
-import { REPO_ROOT } from '../lib/proto.ts';
 import { MAX_QUEUED_EVENTS } from '../lib/event-stream.ts';
+import { type ChildTsProcess, type ServerProcess, spawnTs, startServerProcess } from '../lib/process.ts';
+import { REPO_ROOT } from '../lib/proto.ts';
 import { LIMITS } from '../lib/task-rules.ts';
 import { createTaskManagerHandlers } from '../solutions/server.ts';
-import { startTestServer, waitUntil, watch, withTimeout, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, waitUntil, watch, withTimeout } from './helpers.ts';
 
 const children: Array<ChildTsProcess | ServerProcess> = [];
 after(() => Promise.all(children.map((child) => child.stop(500))));
@@ -37,7 +37,12 @@ describe('bad input', () => {
   after(() => server.close());
 
   const long = (n: number) => 'x'.repeat(n);
-  type Case = [rpc: 'CreateTask' | 'GetTask' | 'UpdateTask' | 'DeleteTask' | 'ListTasks', request: () => object, code: string, details: RegExp];
+  type Case = [
+    rpc: 'CreateTask' | 'GetTask' | 'UpdateTask' | 'DeleteTask' | 'ListTasks',
+    request: () => object,
+    code: string,
+    details: RegExp,
+  ];
   const CASES: Case[] = [
     ['CreateTask', () => ({ title: '' }), 'INVALID_ARGUMENT', /^title: must not be blank$/],
     ['CreateTask', () => ({ title: '   ' }), 'INVALID_ARGUMENT', /^title: must not be blank$/],
@@ -47,9 +52,24 @@ describe('bad input', () => {
     ['CreateTask', () => ({ title: 'a\u0000b' }), 'INVALID_ARGUMENT', /^title: must not contain control characters/],
     ['CreateTask', () => ({ title: 'line one\nline two' }), 'INVALID_ARGUMENT', /^title: must not contain control characters/],
     ['CreateTask', () => ({ title: 'escape \u001b[31m red' }), 'INVALID_ARGUMENT', /^title: must not contain control characters/],
-    ['CreateTask', () => ({ title: 'ok', description: long(LIMITS.descriptionMaxChars + 1) }), 'INVALID_ARGUMENT', /^description: must be at most 2000/],
-    ['CreateTask', () => ({ title: 'ok', description: 'bell \u0007' }), 'INVALID_ARGUMENT', /^description: must not contain control characters/],
-    ['CreateTask', () => ({ title: 'ok', tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }), 'INVALID_ARGUMENT', /^tags: must have at most 10 tags \(got 11\)$/],
+    [
+      'CreateTask',
+      () => ({ title: 'ok', description: long(LIMITS.descriptionMaxChars + 1) }),
+      'INVALID_ARGUMENT',
+      /^description: must be at most 2000/,
+    ],
+    [
+      'CreateTask',
+      () => ({ title: 'ok', description: 'bell \u0007' }),
+      'INVALID_ARGUMENT',
+      /^description: must not contain control characters/,
+    ],
+    [
+      'CreateTask',
+      () => ({ title: 'ok', tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }),
+      'INVALID_ARGUMENT',
+      /^tags: must have at most 10 tags \(got 11\)$/,
+    ],
     ['CreateTask', () => ({ title: 'ok', tags: ['a', 'b', 'a'] }), 'INVALID_ARGUMENT', /^tags\[2\]: repeats "a"$/],
     ['CreateTask', () => ({ title: 'ok', tags: [''] }), 'INVALID_ARGUMENT', /^tags\[0\]: must not be blank$/],
     ['CreateTask', () => ({ title: 'ok', tags: ['two words'] }), 'INVALID_ARGUMENT', /^tags\[0\]: must not contain spaces/],
@@ -98,7 +118,10 @@ describe('bad input', () => {
   it('with both oneof members on the wire, the last one wins (protobuf rule), not an error', async () => {
     // protobufjs writes every field it is given; the reader keeps the last member.
     const { tasks } = await callUnary(server.client, 'ListTasks', { status: 'TASK_STATUS_DONE', tag: 'keep' } as never);
-    assert.deepEqual(tasks.map((task) => task.id), [existing.id]);
+    assert.deepEqual(
+      tasks.map((task) => task.id),
+      [existing.id],
+    );
   });
 
   for (const [name, body] of [
@@ -256,12 +279,20 @@ describe('slow consumers', () => {
       }
       await Promise.all(healthy.map((watcher) => watcher.next(10_000, 20_000)));
       for (const watcher of healthy) {
-        assert.deepEqual(watcher.events.map((event) => event.task!.id), ids, 'every event, in order');
+        assert.deepEqual(
+          watcher.events.map((event) => event.task!.id),
+          ids,
+          'every event, in order',
+        );
       }
       assert.equal(server.store.subscriberCount, 10, 'the stalled watcher was unsubscribed');
 
       stalled.stream.resume();
-      const status = await withTimeout(new Promise<grpc.StatusObject>((resolve) => stalled.stream.on('status', resolve)), 10_000, 'the stalled stream to end');
+      const status = await withTimeout(
+        new Promise<grpc.StatusObject>((resolve) => stalled.stream.on('status', resolve)),
+        10_000,
+        'the stalled stream to end',
+      );
       assert.equal(grpc.status[status.code], 'RESOURCE_EXHAUSTED');
       assert.match(status.details, /fell 1000 events behind/);
       assert.ok(stalled.events.length < 10_000, `the stalled watcher did not get everything (${stalled.events.length})`);
@@ -293,7 +324,11 @@ describe('deadlines', () => {
   it('a watch whose deadline passes is unsubscribed on the server', async () => {
     const stream = server.client.WatchTasks({}, { deadline: deadlineAfter(100) });
     stream.on('data', () => {});
-    const status = await withTimeout(new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {})), 3000, 'the deadline');
+    const status = await withTimeout(
+      new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {})),
+      3000,
+      'the deadline',
+    );
     assert.equal(grpc.status[status.code], 'DEADLINE_EXCEEDED');
     await waitUntil(() => server.store.subscriberCount === 0, 2000, 'the server to forget the expired watch');
   });
@@ -383,7 +418,10 @@ describe('concurrency', () => {
         const latest = updates.reduce((a, b) => (a.updated_at > b.updated_at ? a : b));
         assert.equal(stored.title, latest.title, `task ${id} kept its last update`);
       }
-      const total = 50 + results.filter((r) => r.kind === 'update').length + results.filter((r) => r.kind === 'delete' && r.result.code === 'OK').length;
+      const total =
+        50 +
+        results.filter((r) => r.kind === 'update').length +
+        results.filter((r) => r.kind === 'delete' && r.result.code === 'OK').length;
       await Promise.all(watchers.map((watcher) => watcher.next(total, 5000)));
       for (const watcher of watchers) {
         const perTask = new Map<string, string[]>();

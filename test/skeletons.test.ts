@@ -1,17 +1,17 @@
 // The untouched exercises: they run, answer UNIMPLEMENTED with a pointer to PHASES.md, never hang.
 import assert from 'node:assert/strict';
-import { stripVTControlCharacters } from 'node:util';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { fetchTask, watchTasks } from '../exercises/client.ts';
+import { loggingInterceptor } from '../exercises/interceptors.ts';
+import { interceptors, createTaskManagerHandlers as skeletonHandlers } from '../exercises/server.ts';
 import { runDemo } from '../lib/client-demo.ts';
 import { callUnary, isServiceError, TodoHumanError } from '../lib/client-runtime.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { fetchTask, watchTasks } from '../exercises/client.ts';
-import { loggingInterceptor } from '../exercises/interceptors.ts';
-import { createTaskManagerHandlers as skeletonHandlers, interceptors } from '../exercises/server.ts';
-import { startTestServer, withTimeout, type TestServer } from './helpers.ts';
+import { startTestServer, type TestServer, withTimeout } from './helpers.ts';
 
 const UNARY_CALLS = [
   ['CreateTask', { title: 'x' }, 'Phase 2, step 1'],

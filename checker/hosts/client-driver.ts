@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTaskManagerClient, TodoHumanError, type TaskManagerClient } from '../../lib/client-runtime.ts';
 import type { ClientFunctions } from '../../lib/client-demo.ts';
+import { createTaskManagerClient, type TaskManagerClient, TodoHumanError } from '../../lib/client-runtime.ts';
 import { sendToChecker } from './driver-protocol.ts';
 
 const FETCH_TIMEOUT_MS = 3000;
@@ -53,7 +53,10 @@ if (modes.includes('wiring')) {
 }
 
 if (modes.includes('fetch')) {
-  for (const [label, id] of [['existing', values.existing], ['missing', values.missing]] as const) {
+  for (const [label, id] of [
+    ['existing', values.existing],
+    ['missing', values.missing],
+  ] as const) {
     try {
       if (typeof learnerClient.fetchTask !== 'function') throw new Error('client.ts does not export a function fetchTask');
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, FETCH_TIMEOUT_MS, 'timeout').unref());
@@ -70,7 +73,11 @@ if (modes.includes('watch')) {
     if (typeof learnerClient.watchTasks !== 'function') throw new Error('client.ts does not export a function watchTasks');
     const stream = learnerClient.watchTasks(connect(), (event) => sendToChecker({ type: 'event', event }));
     if (typeof stream?.cancel !== 'function') {
-      sendToChecker({ type: 'threw', label: 'watch', message: 'watchTasks did not return the stream (return the value of client.WatchTasks({}))' });
+      sendToChecker({
+        type: 'threw',
+        label: 'watch',
+        message: 'watchTasks did not return the stream (return the value of client.WatchTasks({}))',
+      });
     }
     // The open stream keeps this process alive until the checker stops it.
   } catch (error) {

@@ -2,11 +2,11 @@
 // grades the interceptor alone, whatever state the learner's handlers are in.
 //   --interceptors <path of interceptors.ts> --host H --port P
 import { pathToFileURL } from 'node:url';
-import { optionValue } from '../../lib/cli.ts';
+import { readOptions } from '../../lib/cli.ts';
 import { serve } from '../../lib/server-runtime.ts';
 import { createTaskManagerHandlers } from '../../solutions/server.ts';
 
-const file = optionValue(process.argv.slice(2), 'interceptors');
+const file = readOptions(process.argv.slice(2), ['interceptors']).interceptors;
 if (!file) throw new Error('usage: interceptor-host.ts --interceptors <file>');
 const { loggingInterceptor } = (await import(pathToFileURL(file).href)) as { loggingInterceptor?: unknown };
 if (typeof loggingInterceptor !== 'function') {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { REPO_ROOT } from '../../lib/proto.ts';
 import { staleGeneratedFiles } from '../../scripts/generate.ts';
-import { ProtoDescription, enumProblems, fieldProblems, serviceProblems, teachingProblems } from '../contract.ts';
+import { enumProblems, fieldProblems, ProtoDescription, serviceProblems, teachingProblems } from '../contract.ts';
 import type { Harness } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
@@ -80,7 +80,10 @@ export const phase1: Phase = {
       proves: 'five unary RPCs and WatchTasks as server streaming, with their request and response messages',
       hint: 'in `service TaskManager`, `rpc WatchTasks(WatchTasksRequest) returns (stream TaskEvent);` streams; the others do not',
       async run(harness) {
-        failIfAny(serviceProblems(await proto(harness)), 'CreateTask, GetTask, UpdateTask, DeleteTask, ListTasks (unary) and WatchTasks (server streaming)');
+        failIfAny(
+          serviceProblems(await proto(harness)),
+          'CreateTask, GetTask, UpdateTask, DeleteTask, ListTasks (unary) and WatchTasks (server streaming)',
+        );
       },
     },
     {
@@ -91,7 +94,9 @@ export const phase1: Phase = {
         await proto(harness);
         const stale = staleGeneratedFiles(harness.options.generatedDir, harness.options.protoFile);
         failIfAny(
-          stale.length > 0 ? [`${stale.length} file(s) differ from a fresh generation: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`] : [],
+          stale.length > 0
+            ? [`${stale.length} file(s) differ from a fresh generation: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`]
+            : [],
           'lib/generated/ to match what `npm run generate` produces',
         );
       },

@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { statusName, type Task } from '../../lib/client-runtime.ts';
-import { summarize, type Harness } from '../harness.ts';
+import { type Harness, summarize } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -11,7 +11,12 @@ const CLOCK_SLACK_MS = 5000;
 /** Fails with expected/received when `actual` is not `expected` (compared as JSON). */
 function expectEqual(what: string, expected: unknown, actual: unknown, hint?: string, sent?: { method: string; request: object }): void {
   if (!isDeepStrictEqual(expected, actual)) {
-    throw new CheckFailure({ expected: `${what} = ${JSON.stringify(expected)}`, received: `${what} = ${JSON.stringify(actual)}`, hint, sent });
+    throw new CheckFailure({
+      expected: `${what} = ${JSON.stringify(expected)}`,
+      received: `${what} = ${JSON.stringify(actual)}`,
+      hint,
+      sent,
+    });
   }
 }
 
@@ -67,7 +72,12 @@ export const phase2: Phase = {
         const task = taskOf('CreateTask', request, await harness.expectOk('learner', 'CreateTask', request));
         const sent = { method: 'CreateTask', request };
         if (task.id.trim() === '') {
-          throw new CheckFailure({ sent, expected: 'a non-empty id', received: 'id = ""', hint: 'let the store choose the id: store.create(...)' });
+          throw new CheckFailure({
+            sent,
+            expected: 'a non-empty id',
+            received: 'id = ""',
+            hint: 'let the store choose the id: store.create(...)',
+          });
         }
         expectEqual('title', request.title, task.title, undefined, sent);
         expectEqual('description', request.description, task.description, undefined, sent);
@@ -101,6 +111,7 @@ export const phase2: Phase = {
     {
       name: 'GetTask of a missing id answers NOT_FOUND',
       proves: 'an unknown id is NOT_FOUND (not OK with an empty task), and the details say which id',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows code to write
       hint: 'if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` })',
       async run(harness) {
         const id = `missing-${uniqueSuffix()}`;
@@ -146,7 +157,14 @@ export const phase2: Phase = {
       hint: 'check `title !== undefined && title.trim() === ""` first; when store.update() returns undefined, answer NOT_FOUND',
       async run(harness) {
         const created = await create(harness, 'Do not blank me');
-        await harness.expectStatus('learner', 'UpdateTask', { id: created.id, title: '  ' }, grpc.status.INVALID_ARGUMENT, ['title'], this.hint);
+        await harness.expectStatus(
+          'learner',
+          'UpdateTask',
+          { id: created.id, title: '  ' },
+          grpc.status.INVALID_ARGUMENT,
+          ['title'],
+          this.hint,
+        );
         const id = `missing-${uniqueSuffix()}`;
         await harness.expectStatus('learner', 'UpdateTask', { id, title: 'x' }, grpc.status.NOT_FOUND, [id], this.hint);
       },
@@ -160,7 +178,14 @@ export const phase2: Phase = {
         const request = { id: created.id };
         const deleted = taskOf('DeleteTask', request, await harness.expectOk('learner', 'DeleteTask', request));
         expectEqual('the deleted task', created, deleted, this.hint, { method: 'DeleteTask', request });
-        await harness.expectStatus('learner', 'GetTask', request, grpc.status.NOT_FOUND, [created.id], 'a deleted task must be gone from the store');
+        await harness.expectStatus(
+          'learner',
+          'GetTask',
+          request,
+          grpc.status.NOT_FOUND,
+          [created.id],
+          'a deleted task must be gone from the store',
+        );
         await harness.expectStatus('learner', 'DeleteTask', request, grpc.status.NOT_FOUND, [created.id], this.hint);
       },
     },

@@ -1,7 +1,7 @@
 // Phase 3: WatchTasks on the learner's server, and the learner's watchTasks client.
 import { isDeepStrictEqual } from 'node:util';
 import { statusName, type Task, type TaskEvent } from '../../lib/client-runtime.ts';
-import { EVENT_WAIT_MS, type DriverProcess, type Harness, type WatchHandle } from '../harness.ts';
+import { type DriverProcess, EVENT_WAIT_MS, type Harness, type WatchHandle } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
 const short = (type: unknown) => String(type).replace('TASK_EVENT_TYPE_', '');
@@ -107,7 +107,10 @@ export const phase3: Phase = {
           ['TASK_EVENT_TYPE_CREATED', created.id],
           ['TASK_EVENT_TYPE_DELETED', created.id],
         ];
-        for (const [name, watcher] of [['the first watcher', first], ['the second watcher', second]] as const) {
+        for (const [name, watcher] of [
+          ['the first watcher', first],
+          ['the second watcher', second],
+        ] as const) {
           if (!(await watcher.waitForEvents(2))) {
             const failure = await missingEvents(harness, watcher, 2, 'CreateTask and DeleteTask');
             throw new CheckFailure({ ...failure.details, expected: `${name}: ${failure.details.expected}`, hint: this.hint });
@@ -140,7 +143,8 @@ export const phase3: Phase = {
         }
         if (!measured) harness.note('(subscriber count not reported: your server does not use lib/store.ts, so the leak is not measured)');
         const created = await createTask(harness, 'After a watcher left');
-        if (!(await staying.waitForEvents(1))) throw await missingEvents(harness, staying, 1, 'the other watcher left and CreateTask was called');
+        if (!(await staying.waitForEvents(1)))
+          throw await missingEvents(harness, staying, 1, 'the other watcher left and CreateTask was called');
         expectEvents(staying, [['TASK_EVENT_TYPE_CREATED', created.id]], 'the remaining watcher');
         await harness.needOk('learner', 'GetTask', { id: created.id });
         staying.cancel();
@@ -163,7 +167,8 @@ export const phase3: Phase = {
           const problem = driver.messages.find(problemReported);
           throw new CheckFailure({
             expected: 'watchTasks(client, onEvent) to open a WatchTasks call on the server',
-            received: problem && 'message' in problem ? problem.message.split('\n')[0]! : `no WatchTasks call within ${EVENT_WAIT_MS / 1000} s`,
+            received:
+              problem && 'message' in problem ? problem.message.split('\n')[0]! : `no WatchTasks call within ${EVENT_WAIT_MS / 1000} s`,
             explanation: problem?.type === 'todo' ? 'watchTasks() is still a TODO(human): see PHASES.md, Phase 3, step 2' : undefined,
           });
         }

@@ -3,9 +3,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, createTaskManagerClient, deadlineAfter, type Task } from '../../lib/client-runtime.ts';
-import { DIAGNOSTICS_PATTERN } from '../../lib/server-runtime.ts';
 import { parseRpcLogLine } from '../../lib/rpc-log.ts';
-import { EVENT_WAIT_MS, RPC_DEADLINE_MS, type DriverProcess, type Harness } from '../harness.ts';
+import { DIAGNOSTICS_PATTERN } from '../../lib/server-runtime.ts';
+import { type DriverProcess, EVENT_WAIT_MS, type Harness, RPC_DEADLINE_MS } from '../harness.ts';
 import { CheckFailure, NotRun, type Phase } from '../types.ts';
 
 const SERVICE_PATH = '/taskmanager.TaskManager';
@@ -87,7 +87,14 @@ function fetchDriver(harness: Harness): Promise<{ driver: DriverProcess; existin
     const reference = await harness.reference();
     const existing = reference.running.store.create({ title: 'Fetch me', description: 'phase 4', tags: ['fetch'] });
     const missingId = 'no-such-task-for-fetch';
-    const driver = await harness.driver('fetch,wiring', ['--address', reference.address, '--existing', existing.id, '--missing', missingId]);
+    const driver = await harness.driver('fetch,wiring', [
+      '--address',
+      reference.address,
+      '--existing',
+      existing.id,
+      '--missing',
+      missingId,
+    ]);
     return { driver, existing, missingId };
   });
 }
@@ -104,7 +111,8 @@ export const phase4: Phase = {
   checks: [
     {
       name: 'The interceptor logs each unary call exactly once, with its final status',
-      proves: 'CreateTask (OK), GetTask (NOT_FOUND), CreateTask (INVALID_ARGUMENT) and ListTasks (OK) each give one line with the status they ended with',
+      proves:
+        'CreateTask (OK), GetTask (NOT_FOUND), CreateTask (INVALID_ARGUMENT) and ListTasks (OK) each give one line with the status they ended with',
       hint: 'log in the responder’s sendStatus(status, next): status.code is the final code; then call next(status)',
       async run(harness) {
         const run = await interceptorRun(harness);
@@ -116,8 +124,13 @@ export const phase4: Phase = {
           });
         }
         for (const rpc of ['CreateTask', 'GetTask', 'ListTasks']) {
-          const expected = run.calls.filter((call) => call.rpc === rpc).map((call) => call.status).sort();
-          const logged = linesFor(run, rpc).map((line) => methodAndStatus(line).status ?? '(no status)').sort();
+          const expected = run.calls
+            .filter((call) => call.rpc === rpc)
+            .map((call) => call.status)
+            .sort();
+          const logged = linesFor(run, rpc)
+            .map((line) => methodAndStatus(line).status ?? '(no status)')
+            .sort();
           if (logged.length !== expected.length) {
             throw new CheckFailure({
               expected: `${expected.length} log line(s) for ${rpc} (${expected.join(', ')})`,
@@ -166,8 +179,11 @@ export const phase4: Phase = {
         const wallMs = run.finishedAt - run.startedAt;
         for (const line of run.logLines) {
           const parsed = parseRpcLogLine(line);
-          if (!parsed || !parsed.ok) {
-            throw new CheckFailure({ expected: 'a line in the documented format', received: `${line}\n  (${parsed?.ok === false ? parsed.problem : 'not a log line'})` });
+          if (!parsed?.ok) {
+            throw new CheckFailure({
+              expected: 'a line in the documented format',
+              received: `${line}\n  (${parsed === undefined ? 'not a log line' : parsed.problem})`,
+            });
           }
           const { method, time, durationMs } = parsed.entry;
           const problem = !method.startsWith(`${SERVICE_PATH}/`)
@@ -187,14 +203,22 @@ export const phase4: Phase = {
       hint: "in server.ts: import { loggingInterceptor } from './interceptors.ts' and export const interceptors = [loggingInterceptor]",
       async run(harness) {
         const { driver } = await fetchDriver(harness);
-        const message = await driver.waitForMessage((m) => m.type === 'wiring' || (m.type === 'threw' && m.label === 'wiring'), EVENT_WAIT_MS);
+        const message = await driver.waitForMessage(
+          (m) => m.type === 'wiring' || (m.type === 'threw' && m.label === 'wiring'),
+          EVENT_WAIT_MS,
+        );
         if (message?.type === 'threw') {
           throw new CheckFailure({ expected: `${harness.implFile('server.ts')} to load`, received: message.message.split('\n')[0]! });
         }
         if (message?.type !== 'wiring' || !message.installed) {
           throw new CheckFailure({
             expected: 'loggingInterceptor in the `interceptors` list exported by server.ts',
-            received: message?.type !== 'wiring' ? 'no answer from the wiring check' : message.exportsInterceptors ? `a list of ${message.count} interceptor(s) without loggingInterceptor` : 'server.ts exports no `interceptors` list',
+            received:
+              message?.type !== 'wiring'
+                ? 'no answer from the wiring check'
+                : message.exportsInterceptors
+                  ? `a list of ${message.count} interceptor(s) without loggingInterceptor`
+                  : 'server.ts exports no `interceptors` list',
           });
         }
       },
@@ -212,7 +236,11 @@ export const phase4: Phase = {
         );
         const outcomes: Array<[label: 'existing' | 'missing', expected: unknown, description: string]> = [
           ['existing', { ok: true, task: existing }, `{ ok: true, task } for the existing task ${existing.id}`],
-          ['missing', { ok: false, code: grpc.status.NOT_FOUND, details: expectedDetails }, `{ ok: false, code: ${grpc.status.NOT_FOUND} (NOT_FOUND), details: ${JSON.stringify(expectedDetails)} }`],
+          [
+            'missing',
+            { ok: false, code: grpc.status.NOT_FOUND, details: expectedDetails },
+            `{ ok: false, code: ${grpc.status.NOT_FOUND} (NOT_FOUND), details: ${JSON.stringify(expectedDetails)} }`,
+          ],
         ];
         for (const [label, expected, description] of outcomes) {
           const message = await driver.waitForMessage((m) => 'label' in m && m.label === label, EVENT_WAIT_MS * 2);
@@ -227,11 +255,19 @@ export const phase4: Phase = {
             throw new CheckFailure({
               expected: description,
               received: `fetchTask threw: ${message.message.split('\n')[0]}`,
-              explanation: message.type === 'todo' ? 'fetchTask() is still a TODO(human): see PHASES.md, Phase 4, step 4' : label === 'missing' ? 'a failed call rejects: catch the grpc.ServiceError and return { ok: false, code, details }' : undefined,
+              explanation:
+                message.type === 'todo'
+                  ? 'fetchTask() is still a TODO(human): see PHASES.md, Phase 4, step 4'
+                  : label === 'missing'
+                    ? 'a failed call rejects: catch the grpc.ServiceError and return { ok: false, code, details }'
+                    : undefined,
             });
           }
           // Compare only the fields of FetchResult: extra fields are the learner's business.
-          const value = message.type === 'result' && typeof message.value === 'object' && message.value !== null ? (message.value as Record<string, unknown>) : {};
+          const value =
+            message.type === 'result' && typeof message.value === 'object' && message.value !== null
+              ? (message.value as Record<string, unknown>)
+              : {};
           const relevant = Object.fromEntries(Object.keys(expected as object).map((key) => [key, value[key]]));
           if (message.type === 'result' && !isDeepStrictEqual(relevant, expected)) {
             throw new CheckFailure({ expected: description, received: JSON.stringify(message.value), hint: this.hint });
