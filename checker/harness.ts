@@ -3,6 +3,7 @@
 // interceptor, RPC helpers with deadlines, and the transcript of each check.
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { AUTHORIZATION_KEY, TOKEN_ENV } from '../lib/auth.ts';
 import {
   callUnary,
   createTaskManagerClient,
@@ -44,7 +45,15 @@ export interface HarnessOptions {
   /** The proto and generated folder phase 1 checks (the repo's own unless a test says otherwise). */
   protoFile: string;
   generatedDir: string;
+  /**
+   * Phase 5: the learner's server runs with this token required, and the
+   * harness's calls carry it. Otherwise the token variable is removed from the
+   * server's environment, whatever the learner's shell has set.
+   */
+  authToken?: string;
 }
+
+export type TokenChoice = { token?: string | null };
 
 /** The latest `[diagnostics] subscribers=N` a server printed, and a way to wait for a value. */
 export class SubscriberCount {
@@ -171,6 +180,11 @@ export class Harness {
     });
   }
 
+  /** solutions/server.ts as a child process, with this phase's token (Phase 5 grades clients against it). */
+  referenceProcess(): Promise<ServerProcess> {
+    return this.once('reference-process', () => this.#startServer(path.join(REPO_ROOT, 'solutions/server.ts'), [], '[reference]'));
+  }
+
   /** The reference handlers behind the learner's loggingInterceptor, in a child process. */
   interceptorHost(): Promise<ServerProcess> {
     return this.once('interceptor-host', () =>
@@ -237,7 +251,7 @@ export class Harness {
     try {
       const server = await startServerProcess(file, {
         args: [...args, '--host', '127.0.0.1', '--port', '0'],
-        env: { ...process.env, [DIAGNOSTICS_ENV]: '1' },
+        env: this.serverEnv(),
         timeoutMs: this.options.startTimeoutMs,
         echo: (line) => {
           if (filter(line)) this.note(`${prefix} ${line}`);
@@ -260,16 +274,39 @@ export class Harness {
     }
   }
 
+  /** The environment of the servers this harness starts (diagnostics on, token as the phase wants). */
+  serverEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, [DIAGNOSTICS_ENV]: '1' };
+    delete env[TOKEN_ENV];
+    if (this.options.authToken !== undefined) env[TOKEN_ENV] = this.options.authToken;
+    return env;
+  }
+
+  /** Metadata for a call: the phase's token unless `token` says otherwise (null: none). */
+  metadataFor(target: Target, { token }: TokenChoice = {}): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    const chosen = token === undefined ? (target === 'learner' ? this.options.authToken : undefined) : token;
+    if (chosen !== null && chosen !== undefined) metadata.set(AUTHORIZATION_KEY, `Bearer ${chosen}`);
+    return metadata;
+  }
+
   async #client(target: Target): Promise<TaskManagerClient> {
     return target === 'learner' ? (await this.learner()).client : (await this.reference()).client;
   }
 
   /** Sends a unary RPC with a deadline and records it; never throws for a gRPC error. */
-  async rpc<M extends UnaryMethod>(target: Target, method: M, request: RequestOf<M>): Promise<RpcOutcome<ResponseOf<M>>> {
+  async rpc<M extends UnaryMethod>(
+    target: Target,
+    method: M,
+    request: RequestOf<M>,
+    tokenChoice: TokenChoice = {},
+  ): Promise<RpcOutcome<ResponseOf<M>>> {
     const client = await this.#client(target);
-    this.note(`→ ${method} ${JSON.stringify(request)}`);
+    const metadata = this.metadataFor(target, tokenChoice);
+    const shownToken = metadata.get(AUTHORIZATION_KEY)[0];
+    this.note(`→ ${method} ${JSON.stringify(request)}${shownToken === undefined ? '' : ` (authorization: ${shownToken})`}`);
     try {
-      const response = await callUnary(client, method, request, { deadline: deadlineAfter(RPC_DEADLINE_MS) });
+      const response = await callUnary(client, method, request, { deadline: deadlineAfter(RPC_DEADLINE_MS) }, metadata);
       this.note(`← OK ${JSON.stringify(response)}`);
       if (target === 'learner') this.#track(method, request as object, response as object);
       return { ok: true, response };
@@ -353,7 +390,7 @@ export class Harness {
   async watch(target: Target): Promise<WatchHandle> {
     const client = await this.#client(target);
     this.note('→ WatchTasks {}');
-    const stream = client.WatchTasks({});
+    const stream = client.WatchTasks({}, this.metadataFor(target));
     const events: TaskEvent[] = [];
     const waiters = new Set<() => void>();
     const handle: WatchHandle = {
@@ -432,6 +469,11 @@ export class Harness {
     if (!server) return undefined;
     const exit = await Promise.race([server.process.exited, Promise.resolve(undefined)]);
     return exit === undefined ? undefined : typeof exit === 'number' ? `exit code ${exit}` : `signal ${exit}`;
+  }
+
+  /** Runs `cleanup` when the phase ends (to stop something a phase started itself). */
+  onCleanup(cleanup: () => Promise<void> | void): void {
+    this.#cleanups.push(cleanup);
   }
 
   /** Stops everything this phase started. */

@@ -1,6 +1,7 @@
 // The runner: phase by phase, check by check, with a time limit on each, and
 // everything the phase started stopped before the next one begins.
 
+import { randomUUID } from 'node:crypto';
 import type { Implementation } from '../lib/implementation.ts';
 import { GENERATED_DIR, PROTO_FILE } from '../lib/proto.ts';
 import { Harness } from './harness.ts';
@@ -56,6 +57,7 @@ async function runPhase(phase: Phase, options: CheckerOptions, reporter: Reporte
     startTimeoutMs: options.startTimeoutMs ?? 8000,
     protoFile: options.protoFile ?? PROTO_FILE,
     generatedDir: options.generatedDir ?? GENERATED_DIR,
+    authToken: phase.requiresToken ? `checker-${randomUUID().slice(0, 8)}` : undefined,
   });
   reporter.phaseStart(phase, phase.starting?.(harness));
   const deadline = Date.now() + (options.phaseTimeoutMs ?? PHASE_TIMEOUT_MS);

@@ -9,6 +9,11 @@ export interface Check {
   proves: string;
   /** The default hint: the API that fixes a failure. A failure may give a sharper one. */
   hint: string;
+  /**
+   * The second, more detailed hint (`npm run hint` asked again for this check):
+   * the exact API and a small code shape, never the whole solution.
+   */
+  moreHint?: string;
   run(harness: Harness): Promise<void>;
 }
 
@@ -20,6 +25,8 @@ export interface Phase {
   checks: Check[];
   /** Start what the checks need in parallel before the first check runs. */
   prepare?(harness: Harness): void;
+  /** Phase 5: the learner's server requires a (fresh, random) bearer token. */
+  requiresToken?: boolean;
   /** Printed at once when the phase starts, so the wait never feels silent. */
   starting?(harness: Harness): string;
 }

@@ -10,7 +10,7 @@
 // exactly once through `callback`:
 //   success: callback(null, { task })
 //   failure: return callback({ code: grpc.status.NOT_FOUND, details: 'why' })
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { isEntryPoint } from '../lib/cli.ts';
 import { serve, type TaskManagerHandlers, type TaskStore, todoHuman } from '../lib/server-runtime.ts';
 
@@ -75,6 +75,9 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
 
 // TODO(human): Phase 4, step 3. Import loggingInterceptor from './interceptors.ts'
 // and put it in this list, so every RPC goes through it.
+// TODO(human): Phase 5, step 2 (bonus). Import authInterceptor from './auth.ts' and
+// add it AFTER loggingInterceptor: the first in the list is the outermost, and
+// the logger must see the calls that auth rejects.
 export const interceptors: grpc.ServerInterceptor[] = [];
 
 // Runs only when this file is the program (`npm run server`), not when the checker imports it.

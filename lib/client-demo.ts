@@ -3,6 +3,7 @@
 // learner's own watchTasks and fetchTask, so they show how far the learner is.
 import * as grpc from '@grpc/grpc-js';
 import pc from 'picocolors';
+import { expectedToken } from './auth.ts';
 import { formatAddress, parseAddress } from './cli.ts';
 import {
   callUnary,
@@ -23,7 +24,9 @@ import {
 /** The functions a learner writes in client.ts. */
 export interface ClientFunctions {
   watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent>;
-  fetchTask(client: TaskManagerClient, id: string): Promise<FetchResult>;
+  fetchTask(client: TaskManagerClient, id: string, deadlineMs?: number): Promise<FetchResult>;
+  /** Phase 5: a client interceptor that sends the bearer token. */
+  bearerToken?(token: string): grpc.Interceptor;
 }
 
 export const MISSING_TASK_ID = 'no-such-task';
@@ -155,11 +158,24 @@ export function runWatcher(client: TaskManagerClient, { watchTasks }: Pick<Clien
   });
 }
 
+/** With TASKMANAGER_TOKEN set (Phase 5), every call carries it through the learner's bearerToken. */
+function tokenInterceptors({ bearerToken }: ClientFunctions): grpc.Interceptor[] {
+  const token = expectedToken();
+  if (token === undefined || !bearerToken) return [];
+  try {
+    return [bearerToken(token)];
+  } catch (error) {
+    if (!(error instanceof TodoHumanError)) throw error;
+    console.log(pc.yellow(`⏳ ${error.message}: calls go out without the token`));
+    return [];
+  }
+}
+
 /** The `main` of client.ts: `--watch` watches, otherwise the demo runs. */
 export async function runClientCommand(functions: ClientFunctions): Promise<void> {
   const argv = process.argv.slice(2);
   const address = formatAddress(parseAddress(argv));
-  const client = createTaskManagerClient(address);
+  const client = createTaskManagerClient(address, { interceptors: tokenInterceptors(functions) });
   if (argv.includes('--watch')) {
     console.log(`watching tasks on ${address} (Ctrl+C to stop)`);
     try {

@@ -30,20 +30,23 @@ export type ResponseOf<M extends UnaryMethod> =
 /**
  * Calls a unary RPC and returns a Promise instead of taking a callback.
  * A failed call rejects with a grpc.ServiceError (with .code and .details).
+ * `metadata` travels with the call (e.g. an authorization token, Phase 5).
  */
 export function callUnary<M extends UnaryMethod>(
   client: TaskManagerClient,
   method: M,
   request: RequestOf<M>,
   options: grpc.CallOptions = { deadline: deadlineAfter(DEFAULT_DEADLINE_MS) },
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<ResponseOf<M>> {
   return new Promise((resolve, reject) => {
     const invoke = client[method] as (
       request: RequestOf<M>,
+      metadata: grpc.Metadata,
       options: grpc.CallOptions,
       callback: grpc.requestCallback<ResponseOf<M>>,
     ) => grpc.ClientUnaryCall;
-    invoke.call(client, request, options, (error, response) => (error ? reject(error) : resolve(response!)));
+    invoke.call(client, request, metadata, options, (error, response) => (error ? reject(error) : resolve(response!)));
   });
 }
 

@@ -1,9 +1,18 @@
-// Reference solution: the client pieces of PHASES.md, Phases 3 and 4.
+// Reference solution: the client pieces of PHASES.md, Phases 3 to 5.
 // The demo that uses them is lib/client-demo.ts: `npm run client` runs it.
 import * as grpc from '@grpc/grpc-js';
+import { AUTHORIZATION_KEY } from '../lib/auth.ts';
 import { isEntryPoint } from '../lib/cli.ts';
 import { runClientCommand } from '../lib/client-demo.ts';
-import { callUnary, type FetchResult, isServiceError, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
+import {
+  callUnary,
+  DEFAULT_DEADLINE_MS,
+  deadlineAfter,
+  type FetchResult,
+  isServiceError,
+  type TaskEvent,
+  type TaskManagerClient,
+} from '../lib/client-runtime.ts';
 
 // Phase 3, step 2: open the WatchTasks stream and hand every event to onEvent.
 export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {
@@ -19,9 +28,10 @@ export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent
 }
 
 // Phase 4, step 4: GetTask, with a failure turned into its status code and details.
-export async function fetchTask(client: TaskManagerClient, id: string): Promise<FetchResult> {
+// Phase 5, step 4: give up after deadlineMs (the failure is then DEADLINE_EXCEEDED).
+export async function fetchTask(client: TaskManagerClient, id: string, deadlineMs = DEFAULT_DEADLINE_MS): Promise<FetchResult> {
   try {
-    const { task } = await callUnary(client, 'GetTask', { id });
+    const { task } = await callUnary(client, 'GetTask', { id }, { deadline: deadlineAfter(deadlineMs) });
     return { ok: true, task: task! };
   } catch (error) {
     if (isServiceError(error)) {
@@ -31,6 +41,17 @@ export async function fetchTask(client: TaskManagerClient, id: string): Promise<
   }
 }
 
+// Phase 5, step 3: a client interceptor that puts the bearer token on every call.
+export function bearerToken(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set(AUTHORIZATION_KEY, `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
 if (isEntryPoint(import.meta.url)) {
-  await runClientCommand({ watchTasks, fetchTask });
+  await runClientCommand({ watchTasks, fetchTask, bearerToken });
 }

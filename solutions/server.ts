@@ -4,6 +4,7 @@ import { isEntryPoint } from '../lib/cli.ts';
 import { boundedEventStream } from '../lib/event-stream.ts';
 import { serve, type TaskManagerHandlers, type TaskStore } from '../lib/server-runtime.ts';
 import { checkChanges, checkId, checkNewTask, checkStatus, describeViolation, type RuleViolation } from '../lib/task-rules.ts';
+import { authInterceptor } from './auth.ts';
 import { loggingInterceptor } from './interceptors.ts';
 
 // The answer to a request that breaks a rule of lib/task-rules.ts: the details name the field.
@@ -92,7 +93,9 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
 }
 
 // Phase 4, step 3: every RPC goes through the logging interceptor.
-export const interceptors: grpc.ServerInterceptor[] = [loggingInterceptor];
+// Phase 5, step 2: then through authentication. The first in the list is the
+// outermost, so the logger also sees (and logs) the calls auth rejects.
+export const interceptors: grpc.ServerInterceptor[] = [loggingInterceptor, authInterceptor];
 
 if (isEntryPoint(import.meta.url)) {
   await serve({ createHandlers: createTaskManagerHandlers, interceptors });

@@ -58,7 +58,7 @@ describe('checker command line', () => {
     assert.equal(code, 1);
     assert.match(stdout, /Starting your server… \(exercises\/server\.ts\)/);
     assert.match(stdout, /Run again: npm run check -- --phase 2/);
-    assert.match(stdout, /^Phase 1 ✔ · Phase 2 ✘ 0\/9 · Phase 3 – · Phase 4 –$/m);
+    assert.match(stdout, /^Phase 1 ✔ · Phase 2 ✘ 0\/9 · Phase 3 – · Phase 4 – · Phase 5 –$/m);
     assert.doesNotMatch(stdout, /Phase 3 — /, 'phase 3 did not run');
   });
 

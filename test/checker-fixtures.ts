@@ -142,8 +142,8 @@ export function fixtureFolders(): string[] {
 
 // ---- The fixtures: what each must do ----
 
-const ALL = [1, 2, 3, 4];
-const PHASE_2_TO_4 = [
+const ALL = [1, 2, 3, 4, 5];
+const PHASE_2_ONWARD = [
   'CreateTask returns',
   'CreateTask rejects',
   'GetTask returns',
@@ -162,11 +162,17 @@ const PHASE_2_TO_4 = [
   'Each log line',
   'server.ts installs',
   'fetchTask',
+  'Calls without',
+  'Calls with the token',
+  'The logging interceptor still',
+  'Your client sends',
+  'Your fetchTask gives up',
+  'Your server forgets',
 ];
 
 const FIXTURES_1_2: Fixture[] = [
   { name: 'reference', impl: 'solutions', phases: ALL, exitCode: 0, notPassing: [] },
-  { name: 'skeletons', impl: 'exercises', phases: ALL, exitCode: 1, notPassing: PHASE_2_TO_4 },
+  { name: 'skeletons', impl: 'exercises', phases: ALL, exitCode: 1, notPassing: PHASE_2_ONWARD },
   { name: 'own-store', phases: ALL, exitCode: 0, notPassing: [] },
 
   {
@@ -217,10 +223,10 @@ const FIXTURES_1_2: Fixture[] = [
   { name: 'list-ignores-filter', phases: [2], exitCode: 1, notPassing: ['ListTasks'] },
   { name: 'ids-race', phases: [2], exitCode: 1, notPassing: ['Ids stay unique'] },
 
-  { name: 'server-never-binds', phases: [2], exitCode: 2, notPassing: PHASE_2_TO_4.slice(0, 9) },
-  { name: 'server-crashes-at-start', phases: [2], exitCode: 2, notPassing: PHASE_2_TO_4.slice(0, 9) },
-  { name: 'server-never-listens', phases: [2], exitCode: 2, startTimeoutMs: 1500, notPassing: PHASE_2_TO_4.slice(0, 9) },
-  { name: 'syntax-error', phases: [2], exitCode: 2, notPassing: PHASE_2_TO_4.slice(0, 9) },
+  { name: 'server-never-binds', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
+  { name: 'server-crashes-at-start', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
+  { name: 'server-never-listens', phases: [2], exitCode: 2, startTimeoutMs: 1500, notPassing: PHASE_2_ONWARD.slice(0, 9) },
+  { name: 'syntax-error', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
 ];
 
 const FIXTURES_3_4: Fixture[] = [
@@ -242,6 +248,14 @@ const FIXTURES_3_4: Fixture[] = [
   { name: 'interceptor-bad-format', phases: [4], exitCode: 1, notPassing: ['Each log line'] },
   { name: 'interceptor-not-wired', phases: [4], exitCode: 1, notPassing: ['server.ts installs'] },
   { name: 'client-swallows-error', phases: [4], exitCode: 1, notPassing: ['fetchTask'] },
+
+  // A server without auth refuses nothing, so the logging check has nothing to look at.
+  { name: 'auth-missing', phases: [5], exitCode: 1, notPassing: ['Calls without', 'The logging interceptor still'] },
+  { name: 'auth-blocks-health', phases: [5], exitCode: 1, notPassing: ['Calls with the token'] },
+  { name: 'auth-before-logging', phases: [5], exitCode: 1, notPassing: ['The logging interceptor still'] },
+  { name: 'client-no-token', phases: [5], exitCode: 1, notPassing: ['Your client sends'] },
+  { name: 'client-no-deadline', phases: [5], exitCode: 1, notPassing: ['Your fetchTask gives up'] },
+  { name: 'watcher-leak-with-deadline', impl: 'watcher-leak', phases: [5], exitCode: 1, notPassing: ['Your server forgets'] },
 ];
 
 export const FIXTURES: Fixture[] = [...FIXTURES_1_2, ...FIXTURES_3_4];

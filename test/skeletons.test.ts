@@ -38,6 +38,14 @@ describe('exercise skeletons', () => {
     assert.deepEqual(names('exercises'), names('solutions'));
   });
 
+  it('import grpc as a value, so grpc.status works the moment a learner writes it', () => {
+    for (const file of readdirSync(path.join(REPO_ROOT, 'exercises'))) {
+      const text = readFileSync(path.join(REPO_ROOT, 'exercises', file), 'utf8');
+      if (!text.includes('grpc.')) continue;
+      assert.match(text, /^import \* as grpc from '@grpc\/grpc-js';$/m, `${file}: not \`import type\` (erased at run time)`);
+    }
+  });
+
   it('mark every piece to write with TODO(human) and its PHASES.md step', () => {
     for (const file of readdirSync(path.join(REPO_ROOT, 'exercises'))) {
       const text = readFileSync(path.join(REPO_ROOT, 'exercises', file), 'utf8');

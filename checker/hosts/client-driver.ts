@@ -3,12 +3,22 @@
 //   --mode watch   --address A                      watchTasks(): report each event
 //   --mode fetch   --address A --existing ID --missing ID   fetchTask() on both ids
 //   --mode wiring                                   is loggingInterceptor in server.ts's interceptors?
+//   --mode auth     --address A --token T           ListTasks through bearerToken(T)
+//   --mode deadline --silent-address S --missing ID --deadline-ms N   fetchTask(client, ID, N) on a server that never answers
 // Modes can be combined with commas (fetch,wiring). --impl is the implementation folder.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ServiceError } from '@grpc/grpc-js';
 import type { ClientFunctions } from '../../lib/client-demo.ts';
-import { createTaskManagerClient, type TaskManagerClient, TodoHumanError } from '../../lib/client-runtime.ts';
+import {
+  callUnary,
+  createTaskManagerClient,
+  deadlineAfter,
+  statusName,
+  type TaskManagerClient,
+  TodoHumanError,
+} from '../../lib/client-runtime.ts';
 import { sendToChecker } from './driver-protocol.ts';
 
 const FETCH_TIMEOUT_MS = 3000;
@@ -20,6 +30,9 @@ const { values } = parseArgs({
     address: { type: 'string' },
     existing: { type: 'string' },
     missing: { type: 'string' },
+    token: { type: 'string' },
+    'deadline-ms': { type: 'string' },
+    'silent-address': { type: 'string' },
   },
 });
 const modes = values.mode.split(',');
@@ -65,6 +78,41 @@ if (modes.includes('fetch')) {
     } catch (error) {
       reportThrown(label, error);
     }
+  }
+}
+
+if (modes.includes('auth')) {
+  try {
+    if (typeof learnerClient.bearerToken !== 'function') throw new Error('client.ts does not export a function bearerToken');
+    const interceptor = learnerClient.bearerToken(values.token!);
+    const authClient = createTaskManagerClient(values.address!, { interceptors: [interceptor] });
+    const status = await callUnary(authClient, 'ListTasks', {}, { deadline: deadlineAfter(FETCH_TIMEOUT_MS) }).then(
+      () => 'OK',
+      (error: ServiceError) => statusName(error.code),
+    );
+    authClient.close();
+    sendToChecker({ type: 'result', label: 'auth', value: status });
+  } catch (error) {
+    reportThrown('auth', error);
+  }
+}
+
+if (modes.includes('deadline')) {
+  try {
+    if (typeof learnerClient.fetchTask !== 'function') throw new Error('client.ts does not export a function fetchTask');
+    const started = performance.now();
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, FETCH_TIMEOUT_MS, 'timeout').unref());
+    const silentClient = createTaskManagerClient(values['silent-address']!);
+    const value = await Promise.race([learnerClient.fetchTask(silentClient, values.missing!, Number(values['deadline-ms'])), timeout]);
+    silentClient.close();
+    const elapsedMs = Math.round(performance.now() - started);
+    sendToChecker(
+      value === 'timeout'
+        ? { type: 'timeout', label: 'deadline' }
+        : { type: 'result', label: 'deadline', value: { result: value, elapsedMs } },
+    );
+  } catch (error) {
+    reportThrown('deadline', error);
   }
 }
 

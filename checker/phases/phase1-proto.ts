@@ -44,6 +44,8 @@ export const phase1: Phase = {
       name: 'The proto file parses',
       proves: 'protos/task_manager.proto is valid proto3 that grpc-js can load',
       hint: 'read the parser message: it names the line; every field ends with `= N;` and every block with `}`',
+      moreHint:
+        'The Received line quotes the parser: it names the line (and often the column) in protos/task_manager.proto. Common slips: a field without its `;` (`string title = 2;`), a message or enum without its closing `}`, a misspelt type (`strng`). `npm run lint:proto` prints the same error as file:line:column, and `npm run check -- --watch` re-checks on every save',
       async run(harness) {
         const result = await parse(harness);
         if (result instanceof Error) {
@@ -55,6 +57,8 @@ export const phase1: Phase = {
       name: 'The enums keep their names and numbers',
       proves: 'TaskStatus and TaskEventType match the practice, so peers read the same values',
       hint: 'enum values travel as numbers: restore the numbers listed in PHASES.md, Phase 1',
+      moreHint:
+        'Only the numbers travel on the wire, so every peer must agree on them: `enum TaskStatus { TASK_STATUS_UNSPECIFIED = 0; TASK_STATUS_TODO = 1; ... }`. The Received line names each value that moved; put its number back. Value 0 stays the `_UNSPECIFIED` one: proto3 uses 0 when nothing was sent',
       async run(harness) {
         failIfAny(enumProblems(await proto(harness)), 'TaskStatus 0–3 and TaskEventType 0–3 as in the contract');
       },
@@ -63,6 +67,8 @@ export const phase1: Phase = {
       name: 'The messages keep their field numbers and types',
       proves: 'every message is wire-compatible with the practice’s Python service',
       hint: 'fields travel as (number, value): renaming is safe, renumbering breaks every peer. Put the numbers back',
+      moreHint:
+        'Each field is `<type> <name> = <number>;`, and (number, type) is the contract, e.g. `string created_at = 5;` and `repeated string tags = 7;` in Task. The Received line names message.field and what it is now: restore that number and type. A new field takes a new, unused number; `npm run lint:proto` (buf breaking) lists every incompatible change against protos/baseline.binpb',
       async run(harness) {
         failIfAny(fieldProblems(await proto(harness)), 'the field numbers and types of the contract');
       },
@@ -71,6 +77,8 @@ export const phase1: Phase = {
       name: 'The proto uses repeated, optional and a oneof',
       proves: 'the IDL features Phase 1 teaches are there: lists, presence and alternatives',
       hint: 'tags are `repeated string`; UpdateTaskRequest title/description are `optional string`; ListTasksRequest has `oneof filter { ... }`',
+      moreHint:
+        'Three shapes: `repeated string tags` in Task and CreateTaskRequest (a list); `optional string title = 2;` and `optional string description = 3;` in UpdateTaskRequest (presence: not sent differs from empty); and in ListTasksRequest `oneof filter { TaskStatus status = 1; string tag = 2; }`. Then `npm run generate`: ListTasksRequest gets `filter?: "status" | "tag"`',
       async run(harness) {
         failIfAny(teachingProblems(await proto(harness)), 'repeated tags, optional update fields and a oneof filter');
       },
@@ -79,6 +87,8 @@ export const phase1: Phase = {
       name: 'TaskManager has the six RPCs with the right streaming modes',
       proves: 'five unary RPCs and WatchTasks as server streaming, with their request and response messages',
       hint: 'in `service TaskManager`, `rpc WatchTasks(WatchTasksRequest) returns (stream TaskEvent);` streams; the others do not',
+      moreHint:
+        'Each RPC is one line in `service TaskManager { ... }`: `rpc GetTask(GetTaskRequest) returns (GetTaskResponse);`. Only the response of WatchTasks is a stream: `returns (stream TaskEvent)`, with no `stream` before its request. The Received line names the RPC whose name, messages or streaming mode differ',
       async run(harness) {
         failIfAny(
           serviceProblems(await proto(harness)),
@@ -90,6 +100,8 @@ export const phase1: Phase = {
       name: 'The generated types are up to date with the proto',
       proves: 'lib/generated/ was generated from the proto as it is now, so the types you code against are true',
       hint: 'run `npm run generate` after every change to the proto',
+      moreHint:
+        'lib/generated/ is written by `npm run generate` (proto-loader-gen-types) and never edited by hand. Run it after every change to the proto, then check again (in watch mode press r). If it keeps failing, delete lib/generated/ and run `npm run generate` once more',
       async run(harness) {
         await proto(harness);
         const stale = staleGeneratedFiles(harness.options.generatedDir, harness.options.protoFile);

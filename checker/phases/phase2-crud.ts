@@ -66,6 +66,8 @@ export const phase2: Phase = {
       name: 'CreateTask returns the new task',
       proves: 'a created task has an id, status TODO, ISO timestamps and exactly the title, description and tags sent',
       hint: 'store.create({ title, description, tags }) returns the task; answer callback(null, { task })',
+      moreHint:
+        'Read the request, hand it to the store, answer with the task it returns: `const { title, description, tags } = call.request;`, then `store.create({ title: title.trim(), description, tags })`, then `callback(null, { task })`. CreateTaskResponse has one field, task: `callback(null, task)` without the braces sends an empty response. The store sets id, status and both timestamps: do not make them up',
       async run(harness) {
         const request = { title: 'Write the checker', description: 'phase 2', tags: ['checker', 'phase-2'] };
         const before = Date.now();
@@ -91,6 +93,8 @@ export const phase2: Phase = {
       name: 'CreateTask rejects a blank title with INVALID_ARGUMENT',
       proves: 'an empty or all-space title is refused with INVALID_ARGUMENT and details naming the field',
       hint: "if (call.request.title.trim() === '') return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'title: must not be blank' })",
+      moreHint:
+        'Validate before you store, and `return` the error so the code below does not run: `if (title.trim() === "") return callback({ code: grpc.status.INVALID_ARGUMENT, details: "title: must not be blank" });`. exercises/server.ts imports grpc with `import type`, which is erased at run time: change it to `import * as grpc from "@grpc/grpc-js"` to use grpc.status',
       async run(harness) {
         for (const title of ['', '   ']) {
           await harness.expectStatus('learner', 'CreateTask', { title }, grpc.status.INVALID_ARGUMENT, ['title'], this.hint);
@@ -101,6 +105,8 @@ export const phase2: Phase = {
       name: 'GetTask returns a stored task',
       proves: 'a task can be read back by its id, unchanged',
       hint: 'const task = store.get(call.request.id); answer callback(null, { task })',
+      moreHint:
+        '`store.get(call.request.id)` returns the stored task (a Task message already) or undefined. Answer `callback(null, { task })`: GetTaskResponse wraps it in a field named task. The check compares every field with what CreateTask returned, so send the store’s task as it is',
       async run(harness) {
         const created = await create(harness, 'Read me back', { description: 'get', tags: ['get'] });
         const request = { id: created.id };
@@ -113,6 +119,8 @@ export const phase2: Phase = {
       proves: 'an unknown id is NOT_FOUND (not OK with an empty task), and the details say which id',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows code to write
       hint: 'if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` })',
+      moreHint:
+        'When store.get() returns undefined, answer with an error instead of a response, and return: `if (!task) return callback({ code: grpc.status.NOT_FOUND, details: ... })`, with the id in the details text (e.g. no task with id "abc"). `callback(null, { task: undefined })` would send OK with an empty task, which a client cannot tell from a real answer',
       async run(harness) {
         const id = `missing-${uniqueSuffix()}`;
         await harness.expectStatus('learner', 'GetTask', { id }, grpc.status.NOT_FOUND, [id], this.hint);
@@ -122,6 +130,8 @@ export const phase2: Phase = {
       name: 'UpdateTask changes only the fields given and moves updated_at',
       proves: 'absent optional fields and an UNSPECIFIED status leave the task as it was; updated_at moves forward',
       hint: 'pass title/description as they come (undefined = not sent) and status only when it is not TASK_STATUS_UNSPECIFIED: store.update(id, { title, description, status })',
+      moreHint:
+        'With `optional`, call.request.title is undefined when the client did not send it (and "" when it sent an empty one); store.update(id, changes) leaves every undefined field as it is. So pass title and description through unchanged (never `title ?? ""` or `title || ""`), and turn the enum default into undefined: `status: status === "TASK_STATUS_UNSPECIFIED" ? undefined : status`',
       async run(harness) {
         const created = await create(harness, 'Original title', { description: 'keep me', tags: ['keep'] });
         const renameRequest = { id: created.id, title: 'Renamed' };
@@ -155,6 +165,8 @@ export const phase2: Phase = {
       name: 'UpdateTask rejects a blank title and a missing id',
       proves: 'a title sent empty is INVALID_ARGUMENT; an unknown id is NOT_FOUND naming the id',
       hint: 'check `title !== undefined && title.trim() === ""` first; when store.update() returns undefined, answer NOT_FOUND',
+      moreHint:
+        'Two early returns, in this order: a title that was sent but is blank, `if (title !== undefined && title.trim() === "") return callback({ code: grpc.status.INVALID_ARGUMENT, details: "title: ..." })`; then, after `const task = store.update(id, changes)`, `if (!task) return callback({ code: grpc.status.NOT_FOUND, details: ... })` with the id in the details',
       async run(harness) {
         const created = await create(harness, 'Do not blank me');
         await harness.expectStatus(
@@ -173,6 +185,8 @@ export const phase2: Phase = {
       name: 'DeleteTask returns the deleted task, which is then gone',
       proves: 'Delete answers with the task it removed; a later Get or Delete of that id is NOT_FOUND',
       hint: 'const task = store.delete(id); answer callback(null, { task }), or NOT_FOUND when it is undefined',
+      moreHint:
+        '`store.delete(id)` removes the task and returns it as it was (or undefined when there is none). Answer with that task, `callback(null, { task })`: the response is DeleteTaskResponse, not an empty message. Unknown id: `return callback({ code: grpc.status.NOT_FOUND, details: ... })` naming the id',
       async run(harness) {
         const created = await create(harness, 'Delete me');
         const request = { id: created.id };
@@ -193,6 +207,8 @@ export const phase2: Phase = {
       name: 'ListTasks lists the store and filters by status or tag',
       proves: 'no filter lists every stored task (none deleted, none missing); the oneof filter selects by status or by tag',
       hint: "switch on call.request.filter ('status' | 'tag' | undefined) and answer callback(null, { tasks: store.list(...) })",
+      moreHint:
+        'A oneof arrives as the virtual field call.request.filter, set to the name of the member that was sent: `if (filter === "status") ... store.list({ status })`, `if (filter === "tag") ... store.list({ tag })`, otherwise `store.list()`. Do not test `status` or `tag` themselves: unset members still hold their default values. Answer `callback(null, { tasks })`',
       async run(harness) {
         const tag = `list-${uniqueSuffix()}`;
         const first = await create(harness, 'List one', { tags: [tag] });
@@ -226,6 +242,8 @@ export const phase2: Phase = {
       name: 'Ids stay unique under 100 concurrent CreateTask calls',
       proves: 'concurrent creates each get their own id and none is lost',
       hint: 'let the store choose ids (crypto.randomUUID()): an id read from a counter or the clock before an await, or made from the time, repeats under concurrency',
+      moreHint:
+        'Calls run concurrently: anything read before an `await` and written after it (a counter, Date.now()) can be seen by two calls at once. Let the store choose the id: `store.create(...)` uses crypto.randomUUID(). If you keep your own map, generate the id with `randomUUID()` from node:crypto in the same synchronous step that stores the task',
       async run(harness) {
         const outcomes = await Promise.all(
           Array.from({ length: 100 }, (_, i) => harness.rpc('learner', 'CreateTask', { title: `Concurrent ${i}` })),

@@ -69,6 +69,8 @@ export const phase3: Phase = {
       name: 'A watcher receives CREATED, UPDATED and DELETED in order',
       proves: 'WatchTasks writes every change as a TaskEvent with its type and the task, in the order they happen',
       hint: 'store.subscribe((event) => call.write(event), () => call.end()) inside WatchTasks',
+      moreHint:
+        'WatchTasks(call) has no callback: subscribe and write. `const unsubscribe = store.subscribe((event) => call.write(event), () => call.end());` Each event is already a TaskEvent message, so write it unchanged. Do not call call.end() yourself right after subscribing: the handler returns at once and the stream stays open until the client leaves',
       async run(harness) {
         const baseline = await harness.watcherBaseline();
         const watcher = await harness.watch('learner');
@@ -96,6 +98,8 @@ export const phase3: Phase = {
       name: 'Two watchers both receive every event',
       proves: 'every open WatchTasks call gets its own copy of each event',
       hint: 'subscribe once per WatchTasks call (not once per server): each call keeps its own subscription',
+      moreHint:
+        'Every WatchTasks call needs its own subscription, created inside the handler: `store.subscribe(...)` once per call, writing to that call’s stream. A single subscription made outside the handler (or one `call` kept in a variable shared by all calls) delivers each event to one watcher only',
       async run(harness) {
         const baseline = await harness.watcherBaseline();
         const first = await harness.watch('learner');
@@ -125,6 +129,8 @@ export const phase3: Phase = {
       name: 'A watcher that leaves is forgotten, and the others keep working',
       proves: 'after a client cancels, the server unsubscribes it (no leak), later RPCs work and other watchers still get events',
       hint: "call.on('cancelled', unsubscribe): 'cancelled' fires when the client goes away",
+      moreHint:
+        'store.subscribe returns an unsubscribe function: keep it and call it when the client goes away, `call.on("cancelled", unsubscribe)`. Calling it twice is safe. Without it store.subscriberCount keeps growing, and the store keeps writing to a stream nobody reads',
       async run(harness) {
         const { subscribers } = await harness.learner();
         const baseline = await harness.watcherBaseline();
@@ -154,6 +160,8 @@ export const phase3: Phase = {
       name: 'Your watchTasks client receives the events (client.ts)',
       proves: 'watchTasks opens WatchTasks on the reference server and hands each event to onEvent, in order',
       hint: "const stream = client.WatchTasks({}); stream.on('data', onEvent); return stream;",
+      moreHint:
+        'In exercises/client.ts: `const stream = client.WatchTasks({});` opens the call; `stream.on("data", onEvent)` hands each TaskEvent over; add `stream.on("error", (error) => ...)` that stays quiet for `grpc.status.CANCELLED` (we cancelled) and prints any other code and its details; then `return stream` so the caller can cancel it. Remove the `throw new TodoHumanError(...)` line',
       async run(harness) {
         const reference = await harness.reference();
         const driver = await watchDriver(harness);

@@ -114,6 +114,8 @@ export const phase4: Phase = {
       proves:
         'CreateTask (OK), GetTask (NOT_FOUND), CreateTask (INVALID_ARGUMENT) and ListTasks (OK) each give one line with the status they ended with',
       hint: 'log in the responder’s sendStatus(status, next): status.code is the final code; then call next(status)',
+      moreHint:
+        'Return `new grpc.ServerInterceptingCall(call, responder)` where the responder has `sendStatus(status, next) { log(status.code); next(status); }`. Take `const startedAt = new Date()` and `const started = performance.now()` when the interceptor runs, and log with `console.log(formatRpcLogLine({ method: methodDescriptor.path, status: status.code, durationMs: performance.now() - started, startedAt }))`. Forgetting next(status) leaves the client waiting',
       async run(harness) {
         const run = await interceptorRun(harness);
         if (run.logLines.length === 0) {
@@ -155,6 +157,8 @@ export const phase4: Phase = {
       name: 'The interceptor logs a cancelled WatchTasks once, as CANCELLED',
       proves: 'a stream the client cancels, which never reaches sendStatus, still gets exactly one line',
       hint: 'start(next) { next({ onCancel() { /* log CANCELLED once */ } }) }',
+      moreHint:
+        'Add `start(next) { next({ onCancel() { ... } }); }` to the responder: a cancelled call never reaches sendStatus, only onCancel. onCancel also runs after every normal end, so keep a flag: `let logged = false;` and a small `logOnce(code)` that returns early when logged is true; sendStatus calls logOnce(status.code), onCancel calls logOnce(grpc.status.CANCELLED)',
       async run(harness) {
         const run = await interceptorRun(harness);
         if (run.logLines.length === 0) throw new NotRun('the interceptor logs nothing yet (see the first check)');
@@ -173,6 +177,8 @@ export const phase4: Phase = {
       name: 'Each log line has method, status, time and duration in the documented format',
       proves: 'every line parses as `method=… status=… duration_ms=… time=…` (PHASES.md, Phase 4) with sensible values',
       hint: 'formatRpcLogLine from lib/rpc-log.ts writes the format for you: method = methodDescriptor.path, durationMs from performance.now(), startedAt = new Date() at the start',
+      moreHint:
+        'Let formatRpcLogLine (lib/rpc-log.ts) write the line: it prints `rpc method=... status=NAME duration_ms=... time=...`. Give it method: methodDescriptor.path (the full /taskmanager.TaskManager/GetTask), status: the grpc.status number, durationMs in milliseconds from two performance.now() readings, and startedAt: a Date taken when the call started (not when it ended). Debug lines must not contain `method=`',
       async run(harness) {
         const run = await interceptorRun(harness);
         if (run.logLines.length === 0) throw new NotRun('the interceptor logs nothing yet (see the first check)');
@@ -201,6 +207,8 @@ export const phase4: Phase = {
       name: 'server.ts installs the logging interceptor',
       proves: 'the interceptors list that server.ts passes to serve() contains loggingInterceptor',
       hint: "in server.ts: import { loggingInterceptor } from './interceptors.ts' and export const interceptors = [loggingInterceptor]",
+      moreHint:
+        'In exercises/server.ts: `import { loggingInterceptor } from "./interceptors.ts";` and put it in the exported list: `export const interceptors: grpc.ServerInterceptor[] = [loggingInterceptor];`. serve() passes that list to `new grpc.Server({ interceptors })`; the first in the list is the outermost',
       async run(harness) {
         const { driver } = await fetchDriver(harness);
         const message = await driver.waitForMessage(
@@ -227,6 +235,8 @@ export const phase4: Phase = {
       name: 'fetchTask returns the task, or NOT_FOUND with the server’s details (client.ts)',
       proves: 'the client catches the failed call and reports its status code and details instead of crashing or hiding them',
       hint: 'try { const { task } = await callUnary(client, "GetTask", { id }); return { ok: true, task } } catch (error) { if (isServiceError(error)) return { ok: false, code: error.code, details: error.details }; throw error }',
+      moreHint:
+        '`callUnary(client, "GetTask", { id })` (lib/client-runtime.ts) returns a Promise: await it inside try and return `{ ok: true, task }`. A failed call rejects: in catch, `if (isServiceError(error)) return { ok: false, code: error.code, details: error.details };` and re-throw anything else. Keep the server’s details as they are. Remove the `throw new TodoHumanError(...)` line',
       async run(harness) {
         const { driver, existing, missingId } = await fetchDriver(harness);
         const reference = await harness.reference();
