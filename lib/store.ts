@@ -120,9 +120,11 @@ export class TaskStore {
   }
 
   #publish(eventType: TaskEventType, task: Task): void {
+    if (this.#subscriptions.size === 0) return;
+    // One frozen copy for every watcher: none can change what another sees, and
+    // a thousand watchers cost one copy, not a thousand.
+    const event: TaskEvent = Object.freeze({ event_type: eventType, task: frozenCopy(task) });
     for (const subscription of [...this.#subscriptions]) {
-      // Each watcher gets its own copy, so no watcher can change what another sees.
-      const event: TaskEvent = { event_type: eventType, task: copy(task) };
       try {
         subscription.onEvent(event);
       } catch (error) {
@@ -142,4 +144,8 @@ export class TaskStore {
 
 function copy(task: Task): Task {
   return { ...task, tags: [...task.tags] };
+}
+
+function frozenCopy(task: Task): Task {
+  return Object.freeze({ ...task, tags: Object.freeze([...task.tags]) as string[] });
 }
