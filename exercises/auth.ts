@@ -6,7 +6,7 @@
 // A client then sends metadata `authorization: Bearer let-me-in` with each call.
 import * as grpc from '@grpc/grpc-js';
 // biome-ignore lint/correctness/noUnusedImports: yours to use in the TODO below
-import { AUTHORIZATION_KEY, expectedToken, needsToken } from '../lib/auth.ts';
+import { AUTHORIZATION_KEY, expectedToken, needsToken } from '#lib/auth.ts';
 
 export const authInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   // TODO(human): Phase 5, step 1.

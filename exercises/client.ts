@@ -3,9 +3,9 @@
 // prints live events with your watchTasks. Check with `npm run check -- --phase 3` (and 4, 5).
 import * as grpc from '@grpc/grpc-js';
 // biome-ignore lint/correctness/noUnusedImports: yours to use in the Phase 5 TODOs below
-import { AUTHORIZATION_KEY } from '../lib/auth.ts';
-import { isEntryPoint } from '../lib/cli.ts';
-import { runClientCommand } from '../lib/client-demo.ts';
+import { AUTHORIZATION_KEY } from '#lib/auth.ts';
+import { isEntryPoint } from '#lib/cli.ts';
+import { runClientCommand } from '#lib/client-demo.ts';
 import {
   DEFAULT_DEADLINE_MS,
   // biome-ignore lint/correctness/noUnusedImports: yours to use in the Phase 5 TODO below
@@ -14,7 +14,7 @@ import {
   type TaskEvent,
   type TaskManagerClient,
   TodoHumanError,
-} from '../lib/client-runtime.ts';
+} from '#lib/client-runtime.ts';
 
 export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {
   // TODO(human): Phase 3, step 2. Consume the server stream.
@@ -29,7 +29,7 @@ export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent
 
 export async function fetchTask(client: TaskManagerClient, id: string, deadlineMs = DEFAULT_DEADLINE_MS): Promise<FetchResult> {
   // TODO(human): Phase 4, step 4. Call GetTask and handle its failure.
-  // - await callUnary(client, 'GetTask', { id }) (from ../lib/client-runtime.ts)
+  // - await callUnary(client, 'GetTask', { id }) (from lib/client-runtime.ts)
   //   resolves with { task }; return { ok: true, task }.
   // - A failed call rejects with a grpc.ServiceError: catch it and return
   //   { ok: false, code: error.code, details: error.details }.

@@ -6,7 +6,7 @@
 // that may watch or change what flows through. This one only watches.
 import * as grpc from '@grpc/grpc-js';
 // biome-ignore lint/correctness/noUnusedImports: yours to use in the TODO below
-import { formatRpcLogLine } from '../lib/rpc-log.ts';
+import { formatRpcLogLine } from '#lib/rpc-log.ts';
 
 export const loggingInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   // TODO(human): Phase 4, steps 1 and 2. Print exactly one line per RPC with

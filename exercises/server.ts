@@ -11,8 +11,8 @@
 //   success: callback(null, { task })
 //   failure: return callback({ code: grpc.status.NOT_FOUND, details: 'why' })
 import * as grpc from '@grpc/grpc-js';
-import { isEntryPoint } from '../lib/cli.ts';
-import { serve, type TaskManagerHandlers, type TaskStore, todoHuman } from '../lib/server-runtime.ts';
+import { isEntryPoint } from '#lib/cli.ts';
+import { serve, type TaskManagerHandlers, type TaskStore, todoHuman } from '#lib/server-runtime.ts';
 
 export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers {
   return {

@@ -1,7 +1,7 @@
 // Reference solution: a server interceptor that lets a TaskManager call through
 // only with `authorization: Bearer <token>` metadata (PHASES.md, Phase 5).
 import * as grpc from '@grpc/grpc-js';
-import { AUTHORIZATION_KEY, expectedToken, needsToken } from '../lib/auth.ts';
+import { AUTHORIZATION_KEY, expectedToken, needsToken } from '#lib/auth.ts';
 
 export const authInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   const token = expectedToken();

@@ -1,9 +1,9 @@
 // Reference solution: the client pieces of PHASES.md, Phases 3 to 5.
 // The demo that uses them is lib/client-demo.ts: `npm run client` runs it.
 import * as grpc from '@grpc/grpc-js';
-import { AUTHORIZATION_KEY } from '../lib/auth.ts';
-import { isEntryPoint } from '../lib/cli.ts';
-import { runClientCommand } from '../lib/client-demo.ts';
+import { AUTHORIZATION_KEY } from '#lib/auth.ts';
+import { isEntryPoint } from '#lib/cli.ts';
+import { runClientCommand } from '#lib/client-demo.ts';
 import {
   callUnary,
   DEFAULT_DEADLINE_MS,
@@ -12,7 +12,7 @@ import {
   isServiceError,
   type TaskEvent,
   type TaskManagerClient,
-} from '../lib/client-runtime.ts';
+} from '#lib/client-runtime.ts';
 
 // Phase 3, step 2: open the WatchTasks stream and hand every event to onEvent.
 export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {

@@ -1,6 +1,6 @@
 // Reference solution: a server interceptor that logs one line per RPC (PHASES.md, Phase 4).
 import * as grpc from '@grpc/grpc-js';
-import { formatRpcLogLine } from '../lib/rpc-log.ts';
+import { formatRpcLogLine } from '#lib/rpc-log.ts';
 
 export const loggingInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   const startedAt = new Date();

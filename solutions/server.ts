@@ -1,9 +1,9 @@
 // Reference solution: the TaskManager server (PHASES.md, Phases 2 to 4).
 import * as grpc from '@grpc/grpc-js';
-import { isEntryPoint } from '../lib/cli.ts';
-import { boundedEventStream } from '../lib/event-stream.ts';
-import { serve, type TaskManagerHandlers, type TaskStore } from '../lib/server-runtime.ts';
-import { checkChanges, checkId, checkNewTask, checkStatus, describeViolation, type RuleViolation } from '../lib/task-rules.ts';
+import { isEntryPoint } from '#lib/cli.ts';
+import { boundedEventStream } from '#lib/event-stream.ts';
+import { serve, type TaskManagerHandlers, type TaskStore } from '#lib/server-runtime.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, describeViolation, type RuleViolation } from '#lib/task-rules.ts';
 import { authInterceptor } from './auth.ts';
 import { loggingInterceptor } from './interceptors.ts';
 

@@ -2,6 +2,7 @@
 // progress line, usage errors, and no process left behind after Ctrl+C.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PHASES } from '../checker/phases/index.ts';
@@ -68,6 +69,19 @@ describe('checker command line', () => {
     assert.match(stdout, /→ CreateTask \{"title":"Write the checker"/);
     assert.match(stdout, /← OK \{"task":/);
     assert.match(stdout, /\[your server\] rpc method=\/taskmanager\.TaskManager\/CreateTask status=OK/);
+  });
+
+  it('grades a submission folder anywhere inside the checkout (--impl <folder>)', async () => {
+    const folder = path.join(REPO_ROOT, '.checker', `submission-${process.pid}`, 'alice');
+    mkdirSync(path.dirname(folder), { recursive: true });
+    cpSync(path.join(REPO_ROOT, 'solutions'), folder, { recursive: true });
+    try {
+      const { code, stdout } = await runChecker(['--impl', path.relative(REPO_ROOT, folder), '--phase', '2', '--json']).done;
+      assert.equal(code, 0, stdout);
+      assert.equal((JSON.parse(stdout) as { status: string }).status, 'pass');
+    } finally {
+      rmSync(path.dirname(folder), { recursive: true, force: true });
+    }
   });
 
   it('rejects bad arguments with exit 2 and the usage', async () => {
