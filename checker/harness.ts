@@ -123,10 +123,22 @@ export class Harness {
 
   constructor(readonly options: HarnessOptions) {}
 
+  /** Lines noted while the phase was only being prepared (printed once it starts, with --verbose). */
+  #early: string[] | undefined = [];
+
   /** Adds a line to the transcript (and prints it live with --verbose). */
   note(line: string): void {
     this.transcript.push(line);
-    if (this.options.verbose) this.options.print(`      ${line}`);
+    if (!this.options.verbose) return;
+    if (this.#early) this.#early.push(line);
+    else this.options.print(`      ${line}`);
+  }
+
+  /** The phase starts now: --verbose prints what was noted while it was prepared early. */
+  begin(): void {
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    for (const line of early) this.options.print(`      ${line}`);
   }
 
   /** The path of an implementation file, relative to the repo, for messages. */

@@ -37,20 +37,39 @@ export interface CheckerOutcome {
 export async function runChecker(options: CheckerOptions): Promise<CheckerOutcome> {
   const reporter = new Reporter(options);
   const results: PhaseResult[] = [];
-  for (const number of options.phases) {
-    const phase = PHASES.find((candidate) => candidate.number === number)!;
-    const result = await runPhase(phase, options, reporter);
-    results.push(result);
-    if (options.stopAtFirstFailure && result.status !== 'pass') break;
+  const phases = options.phases.map((number) => PHASES.find((candidate) => candidate.number === number)!);
+  // Each phase's processes start while the phase before it runs: a run of all
+  // phases then mostly waits for one server start-up, not five.
+  const prepared = new Map<Phase, Harness>();
+  const prepare = (phase: Phase): Harness => {
+    let harness = prepared.get(phase);
+    if (!harness) {
+      harness = createHarness(phase, options);
+      prepared.set(phase, harness);
+      phase.prepare?.(harness);
+    }
+    return harness;
+  };
+  try {
+    for (const [index, phase] of phases.entries()) {
+      const harness = prepare(phase);
+      const next = phases[index + 1];
+      if (next) prepare(next);
+      prepared.delete(phase); // runPhase stops what it started
+      const result = await runPhase(phase, harness, options, reporter);
+      results.push(result);
+      if (options.stopAtFirstFailure && result.status !== 'pass') break;
+    }
+  } finally {
+    await Promise.all([...prepared.values()].map((harness) => harness.cleanup()));
   }
   const exitCode = results.some((r) => r.status === 'error') ? 2 : results.every((r) => r.status === 'pass') ? 0 : 1;
   reporter.finish(results, exitCode);
   return { exitCode, results };
 }
 
-async function runPhase(phase: Phase, options: CheckerOptions, reporter: Reporter): Promise<PhaseResult> {
-  const started = performance.now();
-  const harness = new Harness({
+function createHarness(phase: Phase, options: CheckerOptions): Harness {
+  return new Harness({
     impl: options.impl,
     verbose: options.verbose && !options.json,
     print: options.print,
@@ -59,13 +78,17 @@ async function runPhase(phase: Phase, options: CheckerOptions, reporter: Reporte
     generatedDir: options.generatedDir ?? GENERATED_DIR,
     authToken: phase.requiresToken ? `checker-${randomUUID().slice(0, 8)}` : undefined,
   });
+}
+
+async function runPhase(phase: Phase, harness: Harness, options: CheckerOptions, reporter: Reporter): Promise<PhaseResult> {
+  const started = performance.now();
   reporter.phaseStart(phase, phase.starting?.(harness));
+  harness.begin();
   const deadline = Date.now() + (options.phaseTimeoutMs ?? PHASE_TIMEOUT_MS);
   const checks: CheckResult[] = [];
   let setupError: SetupError | undefined;
   let stopReason: string | undefined;
   try {
-    phase.prepare?.(harness);
     for (const check of phase.checks) {
       if (setupError || stopReason) {
         checks.push(notRun(phase, check, setupError ? 'the phase could not start' : stopReason!));

@@ -33,6 +33,21 @@ function clientDriver(harness: Harness) {
   });
 }
 
+/** A watch with a 300 ms deadline on the learner's server, opened once the server is up (so its wait overlaps other checks). */
+function deadlineWatch(harness: Harness) {
+  return harness.once('deadline-watch', async () => {
+    const learner = await harness.learner();
+    const baseline = await harness.watcherBaseline();
+    harness.note('→ WatchTasks {} with a 300 ms deadline');
+    const stream = learner.client.WatchTasks({}, harness.metadataFor('learner'), { deadline: deadlineAfter(300) });
+    stream.on('data', () => {});
+    harness.onCleanup(() => stream.cancel());
+    const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {}));
+    const status = await Promise.race([ended, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000))]);
+    return { learner, baseline, status };
+  });
+}
+
 async function createWithToken(harness: Harness, title: string): Promise<Task> {
   const { task } = await harness.needOk('learner', 'CreateTask', { title });
   if (!task) throw new NotRun('needs CreateTask to answer with its task (Phase 2)');
@@ -48,6 +63,7 @@ export const phase5: Phase = {
   prepare(harness) {
     void harness.learner().catch(() => {});
     void clientDriver(harness).catch(() => {});
+    void deadlineWatch(harness).catch(() => {});
   },
   checks: [
     {
@@ -196,13 +212,7 @@ export const phase5: Phase = {
       proves: 'a WatchTasks call with a deadline is cancelled when it expires, and the server unsubscribes it',
       hint: "a passed deadline cancels the call: call.on('cancelled', unsubscribe) covers it",
       async run(harness) {
-        const learner = await harness.learner();
-        const baseline = await harness.watcherBaseline();
-        harness.note('→ WatchTasks {} with a 300 ms deadline');
-        const stream = learner.client.WatchTasks({}, harness.metadataFor('learner'), { deadline: deadlineAfter(300) });
-        stream.on('data', () => {});
-        const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {}));
-        const status = await Promise.race([ended, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000))]);
+        const { learner, baseline, status } = await deadlineWatch(harness);
         if (status?.code !== grpc.status.DEADLINE_EXCEEDED) {
           throw new CheckFailure({
             expected: 'the watch to end with DEADLINE_EXCEEDED after 300 ms',
