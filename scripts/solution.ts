@@ -2,8 +2,12 @@
 // learner sees what "done" looks like: CRUD, a NOT_FOUND error caught, live
 // events, and the server's interceptor lines (prefixed [server]).
 // `npm run solution -- server` / `-- client` run one side, like `npm run server -- --impl solutions`.
+// `npm run solution -- --diff [file]` shows what your exercises/<file> lacks: a
+// coloured unified diff against solutions/<file> (every file when none is named).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
+import { unifiedDiff } from '../checker/diff.ts';
 import { runDemo } from '../lib/client-demo.ts';
 import { createTaskManagerClient } from '../lib/client-runtime.ts';
 import { PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
@@ -13,10 +17,12 @@ import { fetchTask, watchTasks } from '../solutions/client.ts';
 const solutions = resolveImplementation('solutions');
 const [side, ...args] = process.argv.slice(2);
 
-if (side === 'server' || side === 'client') {
+if (side === '--diff') {
+  process.exitCode = showDiff(args);
+} else if (side === 'server' || side === 'client') {
   await runAsProgram(path.join(solutions.dir, PROGRAMS[side]!.file), args);
 } else if (side !== undefined) {
-  console.error('usage: npm run solution [-- server | -- client]');
+  console.error('usage: npm run solution [-- server | -- client | -- --diff [file]]');
   process.exit(2);
 } else {
   console.log(pc.bold('Reference server and client demo (solutions/)'));
@@ -35,4 +41,39 @@ if (side === 'server' || side === 'client') {
   }
   console.log(ok ? pc.green('✔ reference demo finished') : pc.red('✘ reference demo failed'));
   process.exitCode = ok ? 0 : 1;
+}
+
+/** Prints the diff of exercises/<file> against solutions/<file> for each file named (all when none). */
+function showDiff(files: string[]): number {
+  // Piped into head or a pager that quits early: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  const exercises = resolveImplementation('exercises');
+  const references = readdirSync(solutions.dir).filter((name) => name.endsWith('.ts'));
+  const names: string[] = [];
+  for (const argument of files.length > 0 ? files : references) {
+    const base = path.basename(argument.replaceAll('\\', '/'));
+    const name = references.find((candidate) => candidate === base || candidate === `${base}.ts`);
+    if (!name) {
+      console.error(pc.red(`"${argument}" has no reference in solutions/; the files are ${references.join(', ')}`));
+      console.error('usage: npm run solution -- --diff [file]');
+      return 2;
+    }
+    names.push(name);
+  }
+  for (const name of names) {
+    const yours = path.join(exercises.dir, name);
+    const text = existsSync(yours) ? readFileSync(yours, 'utf8') : '';
+    const diff = unifiedDiff(text, readFileSync(path.join(solutions.dir, name), 'utf8'), {
+      oldName: `exercises/${name} (yours)`,
+      newName: `solutions/${name} (reference)`,
+      colors: pc.isColorSupported,
+    });
+    process.stdout.write(diff || pc.green(`exercises/${name} is the same as solutions/${name}\n`));
+  }
+  if (names.length > 0)
+    console.log(pc.dim(`${pc.red('-')} your lines the reference does not have · ${pc.green('+')} reference lines yours lacks`));
+  return 0;
 }
