@@ -20,6 +20,8 @@ export interface ChildTsProcess {
   onLine(listener: (line: string) => void): () => void;
   /** The next line matching `pattern`, or undefined if none comes within timeoutMs or the process exits. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
+  /** Like waitForLine, but a matching line printed already counts too. */
+  findLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
   /** SIGTERM, then SIGKILL after graceMs; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -41,8 +43,13 @@ export interface SpawnOptions {
 const liveChildren = new Set<ChildProcess>();
 
 /** Starts `node --import tsx <file> <args>` with its output captured line by line. */
-export function spawnTs(file: string, args: string[], { env = process.env, echo }: SpawnOptions = {}): ChildTsProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): ChildTsProcess {
+  return spawnCaptured(process.execPath, ['--import', 'tsx', file, ...args], options);
+}
+
+/** Starts any program (e.g. /usr/bin/python3) with its output captured line by line. */
+export function spawnCaptured(command: string, args: string[], { env = process.env, echo }: SpawnOptions = {}): ChildTsProcess {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,6 +112,9 @@ export function spawnTs(file: string, args: string[], { env = process.env, echo 
         listeners.add(listener);
         void exited.then(() => done(undefined));
       });
+    },
+    async findLine(pattern, timeoutMs) {
+      return output.find((line) => pattern.test(line)) ?? this.waitForLine(pattern, timeoutMs);
     },
     async stop(graceMs = 2000) {
       if (exitStatus === undefined) {

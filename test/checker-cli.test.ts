@@ -1,30 +1,16 @@
 // The checker as learners run it: a real process, its exit codes, --json, the
 // progress line, usage errors, and no process left behind after Ctrl+C.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { PHASES } from '../checker/phases/index.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { FIXTURES, fixtureFolders } from './checker-fixtures.ts';
-import { withTimeout } from './helpers.ts';
+import { runTs, withTimeout } from './helpers.ts';
 
-function runChecker(args: string[], timeoutMs = 20_000) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'checker/main.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done: withTimeout(done, timeoutMs, `checker ${args.join(' ')}`), output: () => stdout };
-}
+const runChecker = (args: string[]) => runTs('checker/main.ts', args);
 
 describe('checker command line', () => {
   it('--json prints results.json v3 with the phase as task_id, and exits 0 when all pass', async () => {
@@ -97,7 +83,7 @@ describe('checker command line', () => {
     const run = runChecker(['--impl', fixture, '--phase', '2']);
     // The server is up once the first check has passed; the next one waits on a deadline.
     await withTimeout(
-      new Promise<void>((resolve) => run.child.stdout!.on('data', () => run.output().includes('✔') && resolve())),
+      new Promise<void>((resolve) => run.child.stdout!.on('data', () => run.stdout().includes('✔') && resolve())),
       10_000,
       'the first check to pass',
     );

@@ -1,6 +1,5 @@
 // The everyday commands as a learner runs them: real child processes, 127.0.0.1, free ports.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -9,31 +8,15 @@ import { callUnary, createTaskManagerClient, isServiceError } from '../lib/clien
 import { type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
-import { withTimeout } from './helpers.ts';
+import { runTs, withTimeout } from './helpers.ts';
 
 const started: ServerProcess[] = [];
 after(() => Promise.all(started.map((server) => server.stop())));
 
-/** Runs `node --import tsx <script> <args>` to completion (bounded), returning its exit code and output. */
-function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
-  return withTimeout(exited, timeoutMs, `${script} to finish`).catch((error) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-}
-
 describe('commands', () => {
   it('npm run solution: reference server + demo, exit 0, showing CRUD, NOT_FOUND, events and log lines', async () => {
-    const { code, output } = await runScript('scripts/solution.ts', []);
+    const { code, stdout, stderr } = await runTs('scripts/solution.ts', []).done;
+    const output = stdout + stderr;
     assert.equal(code, 0, output);
     assert.match(output, /\[server\] TaskManager server listening on 127\.0\.0\.1:\d+/);
     assert.match(output, /code NOT_FOUND \(5\), details: no task with id "no-such-task"/);

@@ -1,6 +1,8 @@
-// Shared by the tests: servers on 127.0.0.1 with OS-chosen ports, clients, bounded waits.
+// Shared by the tests: servers on 127.0.0.1 with OS-chosen ports, clients, bounded waits, scripts run to completion.
+import { spawn } from 'node:child_process';
 import type * as grpc from '@grpc/grpc-js';
 import { createTaskManagerClient, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
+import { REPO_ROOT } from '../lib/proto.ts';
 import { type RunningServer, startServer, type TaskManagerServerSetup } from '../lib/server-runtime.ts';
 import { createTaskManagerHandlers } from '../solutions/server.ts';
 
@@ -73,4 +75,36 @@ export function watch(client: TaskManagerClient) {
       );
     },
   };
+}
+
+export interface FinishedRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node --import tsx <script> <args>` from the repo root without colours, as
+ * a learner's command would run. `done` settles when it exits (rejecting after
+ * timeoutMs, and the process is killed either way). stdin 'pipe' gives it a
+ * closed, non-terminal input: nobody can answer a question.
+ */
+export function runTs(
+  script: string,
+  args: string[],
+  { env = {}, timeoutMs = 20_000, stdin = 'ignore' }: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdin?: 'ignore' | 'pipe' } = {},
+) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: [stdin, 'pipe', 'pipe'],
+  });
+  child.stdin?.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const finished = new Promise<FinishedRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = withTimeout(finished, timeoutMs, `${script} ${args.join(' ')}`).finally(() => child.kill('SIGKILL'));
+  return { child, done, stdout: () => stdout };
 }

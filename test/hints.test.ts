@@ -1,7 +1,6 @@
 // `npm run hint`: the hint of the first check that does not pass, more detailed
 // the second time; and the overview `npm run check` prints before a full run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,8 +9,9 @@ import { hintKey, nextStep, printHint, recordAsked, STATE_DIR_ENV, wrap } from '
 import { PHASES } from '../checker/phases/index.ts';
 import { type PhaseResult, SetupError } from '../checker/types.ts';
 import { resolveImplementation } from '../lib/implementation.ts';
-import { REPO_ROOT } from '../lib/proto.ts';
-import { withTimeout } from './helpers.ts';
+import { runTs } from './helpers.ts';
+
+const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) => runTs('checker/main.ts', args, { env }).done;
 
 const stateDirs: string[] = [];
 after(() => {
@@ -21,22 +21,6 @@ function freshStateDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'checker-state-'));
   stateDirs.push(dir);
   return dir;
-}
-
-function runChecker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'checker/main.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return withTimeout(done, 20_000, `checker ${args.join(' ')}`).finally(() => child.kill('SIGKILL'));
 }
 
 describe('hints', () => {

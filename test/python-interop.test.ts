@@ -2,16 +2,15 @@
 // protoc) against the TypeScript reference server. It proves protos/task_manager.proto is the
 // whole contract: nothing TypeScript-specific leaks onto the wire.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { callUnary, createTaskManagerClient, type TaskManagerClient } from '../lib/client-runtime.ts';
-import { type ServerProcess, startServerProcess } from '../lib/process.ts';
+import { type ChildTsProcess, type ServerProcess, spawnCaptured, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
 import { withTimeout } from './helpers.ts';
@@ -40,70 +39,13 @@ const missing = missingTool();
 // (macOS, Windows, a Linux without them) the suite is skipped and says what it needs.
 const skip = missing !== undefined && !process.env.CI ? `${missing}: install it to run this test` : false;
 
-/** A running Python process with its output lines (stdout and stderr). */
-interface PythonRun {
-  lines: string[];
-  exited: Promise<number | string>;
-  /** The first line matching `pattern` (also one already printed), or undefined on exit or timeout. */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
-}
+const children: ChildTsProcess[] = [];
 
-const children: ChildProcess[] = [];
-
-function runPython(args: string[], stubsDir: string): PythonRun {
-  const child = spawn(PYTHON, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PYTHONPATH: stubsDir, PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: string[] = [];
-  const listeners = new Set<() => void>();
-  let openStreams = 2;
-  let exitStatus: number | string | undefined;
-  let resolveExited: (status: number | string) => void;
-  const exited = new Promise<number | string>((resolve) => (resolveExited = resolve));
-  // Settle only once both streams are drained, so the results are all in `lines`.
-  const settle = () => {
-    if (exitStatus !== undefined && openStreams === 0) resolveExited(exitStatus);
-  };
-  child.once('exit', (code, signal) => {
-    exitStatus = code ?? signal ?? 'unknown';
-    settle();
-  });
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream })
-      .on('line', (line) => {
-        lines.push(line);
-        for (const listener of [...listeners]) listener();
-      })
-      .on('close', () => {
-        openStreams -= 1;
-        settle();
-      });
-  }
-  return {
-    lines,
-    exited,
-    waitForLine(pattern, timeoutMs) {
-      return new Promise((resolve) => {
-        const find = () => lines.find((line) => pattern.test(line));
-        const done = (line: string | undefined) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve(line);
-        };
-        const check = () => {
-          const line = find();
-          if (line !== undefined) done(line);
-        };
-        const timer = setTimeout(() => done(undefined), timeoutMs);
-        listeners.add(check);
-        check();
-        void exited.then(() => done(find()));
-      });
-    },
-  };
+/** The Python client as a child process, its output captured line by line (lib/process.ts). */
+function runPython(args: string[], stubsDir: string): ChildTsProcess {
+  const python = spawnCaptured(PYTHON, args, { env: { ...process.env, PYTHONPATH: stubsDir, PYTHONUNBUFFERED: '1' } });
+  children.push(python);
+  return python;
 }
 
 /** The JSON result lines the client printed, by check name, and its summary line. */
@@ -133,7 +75,7 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
   });
 
   after(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map((child) => child.stop(0)));
     client?.close();
     await server?.stop();
     if (stubsDir) rmSync(stubsDir, { recursive: true, force: true });
@@ -144,18 +86,18 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
     // Listen before Python starts: the server's waitForLine only sees lines printed after the call.
     const subscribed = server!.waitForLine(/^\[diagnostics\] subscribers=1$/, 10_000);
     const python = runPython([CLIENT, '--address', server!.address, '--watch-title', title, '--watch-timeout', '10'], stubsDir!);
-    const output = () => python.lines.join('\n');
+    const output = () => python.output.join('\n');
 
     // Change the task only once Python says it is watching AND the server has registered
     // the watcher: otherwise the CREATED event could go out before anyone listens.
-    assert.ok(await python.waitForLine(/^WATCHING$/, 10_000), `the Python client never printed WATCHING:\n${output()}`);
+    assert.ok(await python.findLine(/^WATCHING$/, 10_000), `the Python client never printed WATCHING:\n${output()}`);
     assert.ok(await subscribed, `the server never registered the Python watcher:\n${output()}`);
     const { task: created } = await callUnary(client!, 'CreateTask', { title, tags: ['from-typescript'] });
     await callUnary(client!, 'UpdateTask', { id: created!.id, status: 'TASK_STATUS_DONE' });
     await callUnary(client!, 'DeleteTask', { id: created!.id });
 
     assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 0, output());
-    const { checks, summary } = parseResults(python.lines);
+    const { checks, summary } = parseResults(python.output);
     assert.deepEqual(summary, { summary: 'PASSED', passed: 10, failed: 0 }, output());
     for (const [name, result] of checks) assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
 
@@ -178,8 +120,8 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
       [CLIENT, '--address', server!.address, '--watch-title', 'Nobody makes this', '--watch-timeout', '0.5'],
       stubsDir!,
     );
-    assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 1, python.lines.join('\n'));
-    const { checks, summary } = parseResults(python.lines);
+    assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 1, python.output.join('\n'));
+    const { checks, summary } = parseResults(python.output);
     assert.match(String(checks.get("WatchTasks sees another client's changes")?.error), /saw no events .* within 0.5 s/);
     assert.equal(summary?.summary, 'FAILED');
   });
@@ -192,7 +134,7 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
     await new Promise((resolve) => probe.close(resolve));
 
     const python = runPython([CLIENT, '--address', `127.0.0.1:${port}`, '--connect-timeout', '0.5'], stubsDir!);
-    assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 1, python.lines.join('\n'));
-    assert.match(python.lines.join('\n'), new RegExp(`could not connect to 127\\.0\\.0\\.1:${port} within 0\\.5 s`));
+    assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 1, python.output.join('\n'));
+    assert.match(python.output.join('\n'), new RegExp(`could not connect to 127\\.0\\.0\\.1:${port} within 0\\.5 s`));
   });
 });

@@ -3,7 +3,6 @@
 // nothing else; the line diff behind `npm run solution -- --diff` is minimal and
 // its unified output applies back like a patch.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,10 @@ import { countChanges, diffLines, splitLines, unifiedDiff } from '../checker/dif
 import { STATE_DIR_ENV } from '../checker/hints.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { applyReset, backupFolderName, PRISTINE_DIR, PRISTINE_SUFFIX, planReset, pristineNames, skeletonName } from '../scripts/reset.ts';
-import { withTimeout } from './helpers.ts';
+import { runTs } from './helpers.ts';
+
+/** No terminal: nobody can confirm a question. */
+const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runTs(script, args, { env, stdin: 'pipe' }).done;
 
 const EXERCISES = path.join(REPO_ROOT, 'exercises');
 const temporary: string[] = [];
@@ -32,23 +34,6 @@ function skeletonCopy(): string {
     writeFileSync(path.join(dir, name), readFileSync(path.join(PRISTINE_DIR, `${name}${PRISTINE_SUFFIX}`)));
   writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
   return dir;
-}
-
-function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'], // no terminal: nobody can confirm
-  });
-  child.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return withTimeout(done, 20_000, `${script} ${args.join(' ')}`).finally(() => child.kill('SIGKILL'));
 }
 
 describe('pristine skeletons', () => {
