@@ -81,8 +81,9 @@ export class Reporter {
     if (result.status === 'pass') {
       this.#print(c.green(`Phase ${phase.number}: all ${passed} checks passed`) + c.dim(` (${seconds} s)`));
     } else {
-      for (const check of result.checks.slice(result.checks.findIndex((r) => r.status === 'not-run'))) {
-        if (check.status === 'not-run' && result.status === 'error') this.#print(`  ${c.yellow('–')} ${check.name} ${c.dim('(not run)')}`);
+      // A phase that could not start ran none of its checks: list them once.
+      if (result.status === 'error') {
+        for (const check of result.checks) this.#print(`  ${c.yellow('–')} ${check.name} ${c.dim('(not run)')}`);
       }
       const verdict = result.status === 'error' ? 'could not run' : `${passed}/${result.checks.length} checks passed`;
       this.#print(

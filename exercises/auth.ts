@@ -5,7 +5,6 @@
 //   TASKMANAGER_TOKEN=let-me-in npm run server      (PowerShell: $env:TASKMANAGER_TOKEN="let-me-in")
 // A client then sends metadata `authorization: Bearer let-me-in` with each call.
 import * as grpc from '@grpc/grpc-js';
-// biome-ignore lint/correctness/noUnusedImports: yours to use in the TODO below
 import { AUTHORIZATION_KEY, expectedToken, needsToken } from '#lib/auth.ts';
 
 export const authInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {

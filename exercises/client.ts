@@ -2,15 +2,15 @@
 // (lib/client-demo.ts), which calls the functions below; `npm run watch`
 // prints live events with your watchTasks. Check with `npm run check -- --phase 3` (and 4, 5).
 import * as grpc from '@grpc/grpc-js';
-// biome-ignore lint/correctness/noUnusedImports: yours to use in the Phase 5 TODOs below
 import { AUTHORIZATION_KEY } from '#lib/auth.ts';
 import { isEntryPoint } from '#lib/cli.ts';
 import { runClientCommand } from '#lib/client-demo.ts';
 import {
+  callUnary,
   DEFAULT_DEADLINE_MS,
-  // biome-ignore lint/correctness/noUnusedImports: yours to use in the Phase 5 TODO below
   deadlineAfter,
   type FetchResult,
+  isServiceError,
   type TaskEvent,
   type TaskManagerClient,
   TodoHumanError,
@@ -29,11 +29,11 @@ export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent
 
 export async function fetchTask(client: TaskManagerClient, id: string, deadlineMs = DEFAULT_DEADLINE_MS): Promise<FetchResult> {
   // TODO(human): Phase 4, step 4. Call GetTask and handle its failure.
-  // - await callUnary(client, 'GetTask', { id }) (from lib/client-runtime.ts)
-  //   resolves with { task }; return { ok: true, task }.
+  // - await callUnary(client, 'GetTask', { id }) resolves with { task };
+  //   return { ok: true, task }.
   // - A failed call rejects with a grpc.ServiceError: catch it and return
   //   { ok: false, code: error.code, details: error.details }.
-  //   isServiceError(error) (also in client-runtime.ts) tells it from other errors.
+  //   isServiceError(error) tells it from other errors (re-throw those).
   // TODO(human): Phase 5, step 4 (bonus). Give the call a deadline: pass
   //   { deadline: deadlineAfter(deadlineMs) } as the fourth argument of callUnary.
   throw new TodoHumanError('fetchTask', 'Phase 4, step 4');

@@ -5,7 +5,6 @@
 // method being called and the call, and it returns a ServerInterceptingCall
 // that may watch or change what flows through. This one only watches.
 import * as grpc from '@grpc/grpc-js';
-// biome-ignore lint/correctness/noUnusedImports: yours to use in the TODO below
 import { formatRpcLogLine } from '#lib/rpc-log.ts';
 
 export const loggingInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
