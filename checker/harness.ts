@@ -351,8 +351,10 @@ export class Harness {
   async needOk<M extends UnaryMethod>(target: Target, method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
     const outcome = await this.rpc(target, method, request);
     if (outcome.ok) return outcome.response;
+    const todo = /still a TODO\(human\): see (PHASES\.md, .*)$/.exec(outcome.details);
+    if (outcome.code === grpc.status.UNIMPLEMENTED && todo) throw new NotRun(`needs ${method}, still a TODO(human) (${todo[1]})`);
     const why = (await this.explain(method, outcome.code, outcome.details)) ?? outcome.details;
-    throw new NotRun(`needs ${method} to work first; it answered ${statusName(outcome.code)} (${why})`);
+    throw new NotRun(`needs ${method} to work first; it answered ${statusName(outcome.code)}: ${why}`);
   }
 
   /** A call that must fail with `code`, with details mentioning each of `mentions` (case-insensitive). */
