@@ -4,11 +4,12 @@
 // A benchmark, not a test: it prints figures and asserts nothing.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { PHASES } from '../checker/phases/index.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, impl: { type: 'string', default: 'solutions' } } });
 const runs = Number(values.runs);
-const targets = ['1', '2', '3', '4', 'all'];
+const targets = [...PHASES.map((phase) => String(phase.number)), 'all'];
 
 function median(numbers: number[]): number {
   const sorted = [...numbers].sort((a, b) => a - b);
