@@ -38,7 +38,7 @@ export const LISTENING_PATTERN = /listening on (\S+):(\d+)\s*$/;
 export const DIAGNOSTICS_ENV = 'TASKMANAGER_DIAGNOSTICS';
 export const DIAGNOSTICS_PATTERN = /^\[diagnostics\] subscribers=(\d+)$/;
 
-const SHUTDOWN_GRACE_MS = 1500;
+const SHUTDOWN_GRACE_MS = 1000;
 
 /** The names the health service answers for: "" is the whole server. */
 export const HEALTH_SERVICES = ['', 'taskmanager.TaskManager'] as const;
