@@ -59,7 +59,7 @@ export function explainStartFailure(output: string[]): { summary: string; hint: 
   if (/Error|error/.test(text)) {
     return {
       summary: 'your server crashed while starting',
-      hint: 'read the error above: the first line that names a file in exercises/ is where to look',
+      hint: 'read the error above: the first line that names one of your files is where to look',
     };
   }
   return {

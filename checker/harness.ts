@@ -313,14 +313,15 @@ export class Harness {
     request: RequestOf<M>,
     tokenChoice: TokenChoice = {},
   ): Promise<RpcOutcome<ResponseOf<M>>> {
-    const client = await this.#client(target);
+    const learner = target === 'learner' ? await this.learner() : undefined;
+    const client = learner ? learner.client : await this.#client(target);
     const metadata = this.metadataFor(target, tokenChoice);
     const shownToken = metadata.get(AUTHORIZATION_KEY)[0];
     this.note(`→ ${method} ${JSON.stringify(request)}${shownToken === undefined ? '' : ` (authorization: ${shownToken})`}`);
     try {
       const response = await callUnary(client, method, request, { deadline: deadlineAfter(RPC_DEADLINE_MS) }, metadata);
       this.note(`← OK ${JSON.stringify(response)}`);
-      if (target === 'learner') this.#track(method, request as object, response as object);
+      if (learner) track(learner.known, method, request as object, response as object);
       return { ok: true, response };
     } catch (error) {
       if (!isServiceError(error)) throw error;
@@ -351,10 +352,15 @@ export class Harness {
   async needOk<M extends UnaryMethod>(target: Target, method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
     const outcome = await this.rpc(target, method, request);
     if (outcome.ok) return outcome.response;
-    const todo = /still a TODO\(human\): see (PHASES\.md, .*)$/.exec(outcome.details);
-    if (outcome.code === grpc.status.UNIMPLEMENTED && todo) throw new NotRun(`needs ${method}, still a TODO(human) (${todo[1]})`);
-    const why = (await this.explain(method, outcome.code, outcome.details)) ?? outcome.details;
-    throw new NotRun(`needs ${method} to work first; it answered ${statusName(outcome.code)}: ${why}`);
+    throw await this.notRunBecause(method, outcome);
+  }
+
+  /** Why a check cannot run when `method`, which it builds on, answered with an error. */
+  async notRunBecause(method: UnaryMethod, failure: { code: grpc.status; details: string }): Promise<NotRun> {
+    const todo = /still a TODO\(human\): see (PHASES\.md, .*)$/.exec(failure.details);
+    if (failure.code === grpc.status.UNIMPLEMENTED && todo) return new NotRun(`needs ${method}, still a TODO(human) (${todo[1]})`);
+    const why = (await this.explain(method, failure.code, failure.details)) ?? failure.details;
+    return new NotRun(`needs ${method} to work first; it answered ${statusName(failure.code)}: ${why}`);
   }
 
   /** A call that must fail with `code`, with details mentioning each of `mentions` (case-insensitive). */
@@ -468,14 +474,6 @@ export class Harness {
     if (subscribers.value !== undefined) await subscribers.waitFor((count) => count >= atLeast, 500);
   }
 
-  #track(method: UnaryMethod, request: object, response: object): void {
-    void this.learner().then(({ known }) => {
-      const task = (response as { task?: Task | null }).task;
-      if ((method === 'CreateTask' || method === 'UpdateTask') && task) known.set(task.id, task);
-      if (method === 'DeleteTask') known.delete(task?.id ?? (request as { id: string }).id);
-    });
-  }
-
   /** "exit code 1" (or the signal) if the learner's server has stopped since it started, else undefined. */
   async learnerExit(): Promise<string | undefined> {
     const learner = this.#memo.get('learner') as Promise<LearnerServer> | undefined;
@@ -495,6 +493,13 @@ export class Harness {
     const cleanups = this.#cleanups.splice(0).reverse();
     await Promise.all(cleanups.map(async (cleanup) => cleanup()));
   }
+}
+
+/** Keeps the checker's record of the learner's tasks in step with the answers it saw. */
+function track(known: Map<string, Task>, method: UnaryMethod, request: object, response: object): void {
+  const task = (response as { task?: Task | null }).task;
+  if ((method === 'CreateTask' || method === 'UpdateTask') && task) known.set(task.id, task);
+  if (method === 'DeleteTask') known.delete(task?.id ?? (request as { id: string }).id);
 }
 
 /** A short description of a response for "received" lines. */
