@@ -16,9 +16,9 @@
 import http from 'node:http';
 import { type Address, formatAddress, isEntryPoint, parseAddress } from '../lib/cli.ts';
 import type { Task, TaskEvent, TaskStatus } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
+import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
 import { type TaskFilter, TaskStore } from '../lib/store.ts';
-import { checkChanges, checkId, checkNewTask, checkStatus, describeViolation, type RuleViolation } from '../lib/task-rules.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, type RuleViolation } from '../lib/task-rules.ts';
 
 export const DEFAULT_REST_PORT = 8080;
 
@@ -49,7 +49,7 @@ class HttpError extends Error {
   }
 }
 
-const badRequest = (violation: RuleViolation) => new HttpError(400, describeViolation(violation));
+const badRequest = (violation: RuleViolation) => new HttpError(400, violation);
 const noSuchTask = (id: string) => new HttpError(404, `no task with id "${id}"`);
 
 /** Starts the REST twin and resolves once it is listening (port 0 picks a free port). */

@@ -5,10 +5,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
-import type { Implementation } from '../lib/implementation.ts';
+import { displayFile, type Implementation } from '../lib/implementation.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
+import { type Check, type CheckResult, type Phase, type PhaseResult, phaseFiles } from './harness/phase.ts';
 import { PHASES } from './phases/index.ts';
-import type { Check, CheckResult, Phase, PhaseResult } from './types.ts';
+import { failureRows } from './report/render.ts';
+import { layOutRows } from './report/terminal.ts';
 
 /** Where the checker keeps its small state (hints asked, reset backups); git-ignored. Tests point it elsewhere. */
 export const STATE_DIR_ENV = 'CHECKER_STATE_DIR';
@@ -17,32 +19,17 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env[STATE_DIR_ENV] || path.join(REPO_ROOT, '.checker');
 }
 
-/** The first thing that does not pass: a failing check, or a phase that could not start. */
+/** The first thing that does not pass: the first failing check (or, if none failed, the first that did not run). */
 export interface NextStep {
   phase: Phase;
   result: PhaseResult;
-  /** The first check that failed (or, if none failed, the first that did not run); undefined when the phase could not start. */
-  check?: CheckResult;
+  check: CheckResult;
   /** The check's definition (for its hints). */
   definition?: Check;
-  /** The file to edit, as the phase names it (exercises/server.ts, protos/task_manager.proto). */
-  phaseFile: string;
-  /** The same file as the learner sees it (with --impl, the file in that folder). */
+  /** The file to edit, as the learner sees it (with --impl, the file in that folder). */
   file: string;
   /** Every file of the phase, the same way. */
   files: string[];
-}
-
-/** A phase's file as the learner sees it: exercises/x.ts is the implementation folder's x.ts. */
-export function displayFile(file: string, impl: Implementation): string {
-  if (!file.startsWith('exercises/')) return file;
-  const relative = path.relative(REPO_ROOT, path.join(impl.dir, file.slice('exercises/'.length)));
-  return (relative.startsWith('..') ? path.join(impl.dir, file.slice('exercises/'.length)) : relative).split(path.sep).join('/');
-}
-
-/** The phase file a text names (`server.ts installs…`, `…(client.ts)`), else the phase's first file. */
-function fileNamedIn(phase: Phase, text: string): string {
-  return phase.files.find((file) => text.includes(path.posix.basename(file))) ?? phase.files[0] ?? '';
 }
 
 /** What the learner should fix next, from the results of a run; undefined when every phase run passed. */
@@ -50,15 +37,13 @@ export function nextStep(results: PhaseResult[], impl: Implementation, phases: r
   const result = results.find((candidate) => candidate.status !== 'pass');
   const phase = result && phases.find((candidate) => candidate.number === result.phase);
   if (!result || !phase) return undefined;
-  const files = phase.files.map((file) => displayFile(file, impl));
-  if (result.status === 'error' || !result.checks.some((check) => check.status !== 'pass')) {
-    const phaseFile = fileNamedIn(phase, result.error?.summary ?? '');
-    return { phase, result, phaseFile, file: displayFile(phaseFile, impl), files };
-  }
-  const check = result.checks.find((c) => c.status === 'fail') ?? result.checks.find((c) => c.status === 'not-run')!;
+  const check =
+    result.checks.find((c) => c.status === 'error') ??
+    result.checks.find((c) => c.status === 'fail') ??
+    result.checks.find((c) => c.status === 'not-run')!;
   const definition = phase.checks.find((c) => c.name === check.name);
-  const phaseFile = fileNamedIn(phase, check.name);
-  return { phase, result, check, definition, phaseFile, file: displayFile(phaseFile, impl), files };
+  const files = phaseFiles(phase).map((file) => displayFile(file, impl));
+  return { phase, result, check, definition, file: displayFile(check.file, impl), files };
 }
 
 // ---- "Asked before": a small JSON file keyed by phase and check ----
@@ -80,7 +65,7 @@ function readAsked(dir: string): AskedState {
 
 /** The key of a step in the state file: the phase and the check (or "setup" when the phase could not start). */
 export function hintKey(step: NextStep): string {
-  return `${step.phase.number}: ${step.check?.name ?? 'setup'}`;
+  return `${step.phase.number}: ${step.check.name}`;
 }
 
 /** How many times this hint was asked before now (0 the first time), and remembers this time. */
@@ -136,40 +121,23 @@ export function wrap(label: string, text: string, width: number): string[] {
 export function printHint(step: NextStep, options: HintPrintOptions): void {
   const c = createColors(options.colors);
   const { print } = options;
-  const row = (label: string, text: string, paint: (s: string) => string = (s) => s) => {
-    const [first, ...rest] = text.split('\n');
-    print(`  ${c.dim(label.padEnd(9))} ${paint(first!)}`);
-    for (const line of rest) print(`  ${' '.repeat(9)} ${paint(line)}`);
-  };
   const passed = step.result.checks.filter((check) => check.status === 'pass').length;
   print(
-    c.bold(c.cyan(`Phase ${step.phase.number} — ${step.phase.title}`)) +
-      c.dim(step.result.status === 'error' ? ' (could not run)' : ` (${passed}/${step.result.checks.length} checks pass)`),
+    c.bold(c.cyan(`Phase ${step.phase.number} — ${step.phase.title}`)) + c.dim(` (${passed}/${step.result.checks.length} checks pass)`),
   );
   print(`Edit ${c.bold(step.file)}${step.files.length > 1 ? c.dim(`  (this phase: ${step.files.join(', ')})`) : ''}`);
   print('');
 
   const { check, definition } = step;
-  let hint: string;
-  let moreHint: string | undefined;
-  if (!check) {
-    const error = step.result.error;
-    print(`${c.red('✘')} ${c.bold(`Could not run your code: ${error?.summary ?? 'the phase did not start'}`)}`);
-    for (const line of error?.outputLines.slice(0, 8) ?? []) print(`    ${c.dim(line)}`);
-    hint = error?.hint ?? 'run the file yourself to see why it does not start';
-    moreHint =
-      'Run it on its own to see the whole error: `npm run server` starts exercises/server.ts, `npm run client` runs exercises/client.ts, and `npm run typecheck` lists every compile error with its line';
-  } else {
-    print(`${c.red('✘')} ${c.bold(check.name)}`);
-    if (check.status === 'not-run') row('Not run', check.reason ?? 'something it needs failed first', c.yellow);
-    if (check.failure) {
-      row('Expected', check.failure.expected, c.green);
-      row('Received', check.failure.received, c.red);
-      if (check.failure.explanation) row('Why', check.failure.explanation, c.yellow);
-    }
-    hint = check.failure?.hint ?? definition?.hint ?? 'read the check’s name: it says what is expected';
-    moreHint = definition?.moreHint;
-  }
+  print(`${c.red('✘')} ${c.bold(check.name)}`);
+  // The same rows as the grader's report, without the hint: it comes below, wrapped.
+  const rows = failureRows(check, (file) => file).filter((row) => row.label !== 'Hint' && row.label !== 'Edit' && row.label !== 'Try it');
+  for (const line of layOutRows(rows, c, '  ')) print(line);
+  const hint = check.failure?.hint ?? check.error?.hint ?? definition?.hint ?? 'read the check’s name: it says what is expected';
+  const moreHint =
+    check.status === 'error'
+      ? 'Run it on its own to see the whole error: `npm run server` starts server.ts, `npm run client` runs client.ts, and `npm run typecheck` lists every compile error with its line'
+      : definition?.moreHint;
   print('');
   const width = options.width ?? Math.min(process.stdout.columns || 100, 100);
   const paragraph = (label: string, text: string) => {
@@ -189,13 +157,11 @@ export function printHint(step: NextStep, options: HintPrintOptions): void {
   }
   if (definition?.proves) print(c.dim(`      (passing it proves: ${definition.proves})`));
   print('');
-  const reference = step.phaseFile.startsWith('exercises/')
-    ? `npm run solution -- --diff ${path.posix.basename(step.phaseFile)}`
-    : undefined;
+  const isImplFile = !check.file.includes('/');
   print(
     c.dim(
-      reference
-        ? `Compare with the reference: ${reference}  (or read PHASES.md, Phase ${step.phase.number})`
+      isImplFile
+        ? `Compare with the reference: npm run solution -- --diff ${path.posix.basename(check.file)}  (or read PHASES.md, Phase ${step.phase.number})`
         : `Read PHASES.md, Phase ${step.phase.number}, and see the finished service run: npm run solution`,
     ),
   );

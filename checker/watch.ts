@@ -8,12 +8,15 @@
 import { type FSWatcher, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
+import { exitAfterOutput } from '../lib/cli.ts';
 import type { Implementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
+import { phaseFiles } from './harness/phase.ts';
 import { nextStep, showHint } from './hints.ts';
 import { PHASES } from './phases/index.ts';
-import { type CheckerOutcome, runChecker } from './run.ts';
+import { runInTerminal } from './report/terminal.ts';
+import type { RunOutcome } from './run.ts';
 
 export const DEBOUNCE_MS = 150;
 
@@ -133,7 +136,7 @@ export function watchTargets(
   const targets: WatchTarget[] = implDirs.map((dir) => ({ dir, recursive, accept: isWatchedFile }));
   const outside = new Map<string, Set<string>>();
   for (const phase of PHASES.filter((p) => phaseNumbers.includes(p.number))) {
-    for (const file of phase.files.filter((f) => !f.startsWith('exercises/'))) {
+    for (const file of phaseFiles(phase).filter((f) => f.includes('/') && !f.endsWith('/'))) {
       const absolute = path.join(REPO_ROOT, file);
       const names = outside.get(path.dirname(absolute)) ?? new Set<string>();
       names.add(path.basename(absolute));
@@ -184,7 +187,9 @@ export function watchCommand(options: WatchOptions): Promise<never> {
     return (relative.startsWith('..') ? file : relative).split(path.sep).join('/') || '.';
   };
   const implShown = `${shown(options.impl.dir)}/`;
-  let last: CheckerOutcome | undefined;
+  let last: RunOutcome | undefined;
+  /** After the first run, a save re-checks from the learner's current phase on (the earlier ones passed). */
+  let phases = options.phases;
 
   const keysLine = () =>
     c.dim(
@@ -193,15 +198,16 @@ export function watchCommand(options: WatchOptions): Promise<never> {
         : `Watching ${implShown} for saves · Ctrl+C quits`,
     );
 
-  const afterRun = (outcome: CheckerOutcome) => {
+  const afterRun = (outcome: RunOutcome) => {
     const step = nextStep(outcome.results, options.impl);
+    if (step && options.stopAtFirstFailure) phases = options.phases.filter((number) => number >= step.phase.number);
     if (!step) {
       const phases = outcome.results.map((result) => result.phase);
       const more = PHASES.find((phase) => phase.number > Math.max(...phases));
       print(c.green(`✔ ${phases.length === 1 ? `Phase ${phases[0]} passes` : 'Every phase passes'}.`));
       if (more && !options.stopAtFirstFailure) print(`Next: ${c.bold(`npm run check -- --phase ${more.number} --watch`)} (${more.title})`);
     } else {
-      const what = step.check ? `to pass “${step.check.name}”` : 'so that it starts (the error is above)';
+      const what = step.check.status === 'error' ? 'so that it starts (the error is above)' : `to pass “${step.check.name}”`;
       print(`${c.bold('Next:')} edit ${c.bold(step.file)} ${what}`);
       if (step.files.length > 1) print(c.dim(`      Phase ${step.phase.number} files: ${step.files.join(', ')}`));
     }
@@ -219,12 +225,11 @@ export function watchCommand(options: WatchOptions): Promise<never> {
     },
     async run() {
       try {
-        const outcome = await runChecker({
-          phases: options.phases,
+        const outcome = await runInTerminal({
+          phases,
           stopAtFirstFailure: options.stopAtFirstFailure,
           impl: options.impl,
           verbose: options.verbose,
-          json: false,
           colors: options.colors,
           print: (line) => print(line),
           rerunCommand: () => (interactive ? 'save a file, or press r' : 'save a file'),
@@ -272,7 +277,7 @@ export function watchCommand(options: WatchOptions): Promise<never> {
     } catch {
       // The terminal is gone (SIGHUP): nobody to say goodbye to.
     }
-    process.exit(code);
+    exitAfterOutput(code);
   };
   out.on('error', () => quit(0)); // the terminal or pipe closed: nobody is watching any more
   process.on('SIGINT', () => quit(130));

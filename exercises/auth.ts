@@ -5,7 +5,7 @@
 //   TASKMANAGER_TOKEN=let-me-in npm run server      (PowerShell: $env:TASKMANAGER_TOKEN="let-me-in")
 // A client then sends metadata `authorization: Bearer let-me-in` with each call.
 import * as grpc from '@grpc/grpc-js';
-import { AUTHORIZATION_KEY, expectedToken, needsToken } from '#lib/auth.ts';
+import { AUTHORIZATION_KEY, expectedToken, isBearerToken, needsToken } from '#lib/auth.ts';
 
 export const authInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   // TODO(human): Phase 5, step 1.
@@ -14,9 +14,9 @@ export const authInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) 
   //   reflection), just return new grpc.ServerInterceptingCall(call).
   // - Otherwise pass a responder whose start(next) gives a listener with
   //   onReceiveMetadata(metadata, nextMetadata):
-  //     metadata.get(AUTHORIZATION_KEY)[0] is what the client sent.
-  //     `Bearer ${token}`: call nextMetadata(metadata) to let the call through.
-  //     Anything else: call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details })
+  //     const [sent] = metadata.get(AUTHORIZATION_KEY) is what the client sent.
+  //     isBearerToken(sent, token): call nextMetadata(metadata) to let the call through.
+  //     Otherwise: call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details })
   //     and do NOT call nextMetadata, so the handler never runs.
   return new grpc.ServerInterceptingCall(call);
 };

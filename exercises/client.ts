@@ -1,41 +1,90 @@
-// Phases 3 to 5: the client side. `npm run client` runs the demo
-// (lib/client-demo.ts), which calls the functions below; `npm run watch`
-// prints live events with your watchTasks. Check with `npm run check -- --phase 3` (and 4, 5).
+// Phases 2 to 5: the TaskManager client. Follow PHASES.md; check your work with
+// `npm run check -- --phase 2` (then 3, 4, 5).
+//
+// `npm run client` runs the demo (lib/client-demo.ts): it calls the functions
+// below and prints what they return. `npm run watch` prints live events with
+// your watchTasks. What is already written: loading the proto and creating the client.
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { AUTHORIZATION_KEY } from '#lib/auth.ts';
 import { isEntryPoint } from '#lib/cli.ts';
-import { runClientCommand } from '#lib/client-demo.ts';
+import { runClientDemo } from '#lib/client-demo.ts';
+import { type FetchResult, isServiceError } from '#lib/client-runtime.ts';
 import {
-  callUnary,
-  DEFAULT_DEADLINE_MS,
-  deadlineAfter,
-  type FetchResult,
-  isServiceError,
+  type CreateTaskRequest,
+  type ListTasksRequest,
+  LOADER_OPTIONS,
+  PROTO_FILE,
+  type ProtoGrpcType,
+  type Task,
   type TaskEvent,
   type TaskManagerClient,
-  TodoHumanError,
-} from '#lib/client-runtime.ts';
+  type UpdateTaskRequest,
+} from '#lib/proto.ts';
+import { TodoHumanError } from '#lib/todo.ts';
+
+// Load the contract at run time, as the server does.
+const packageDefinition = protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
+const { taskmanager } = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
+
+// A client (a "stub") has one method per RPC. It opens one channel to `address`:
+// one HTTP/2 connection that carries every call, streams included.
+export function createClient(address: string, options: grpc.ClientOptions = {}): TaskManagerClient {
+  return new taskmanager.TaskManager(address, grpc.credentials.createInsecure(), options);
+}
+
+export function createTask(client: TaskManagerClient, request: CreateTaskRequest): Promise<Task> {
+  // TODO(human): Phase 2, step 6. The client side of a unary call: send the
+  // request, and turn the callback into a Promise.
+  //   return new Promise((resolve, reject) => {
+  //     client.CreateTask(request, (error, response) => {
+  //       if (error) reject(error);          // a grpc.ServiceError: .code, .details
+  //       else resolve(response!.task!);     // CreateTaskResponse { task }
+  //     });
+  //   });
+  throw new TodoHumanError('createTask', 'Phase 2, step 6');
+}
+
+export function getTask(client: TaskManagerClient, id: string, options: grpc.CallOptions = {}): Promise<Task> {
+  // TODO(human): Phase 2, step 6. The same shape, with the request { id } and
+  // the call options: client.GetTask({ id }, options, (error, response) => ...).
+  throw new TodoHumanError('getTask', 'Phase 2, step 6');
+}
+
+export function updateTask(client: TaskManagerClient, request: UpdateTaskRequest): Promise<Task> {
+  // TODO(human): Phase 2, step 6. client.UpdateTask(request, ...): resolve with the updated task.
+  throw new TodoHumanError('updateTask', 'Phase 2, step 6');
+}
+
+export function deleteTask(client: TaskManagerClient, id: string): Promise<Task> {
+  // TODO(human): Phase 2, step 6. client.DeleteTask({ id }, ...): resolve with the deleted task.
+  throw new TodoHumanError('deleteTask', 'Phase 2, step 6');
+}
+
+export function listTasks(client: TaskManagerClient, request: ListTasksRequest = {}): Promise<Task[]> {
+  // TODO(human): Phase 2, step 6. client.ListTasks(request, ...): resolve with response.tasks.
+  throw new TodoHumanError('listTasks', 'Phase 2, step 6');
+}
 
 export function watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent> {
   // TODO(human): Phase 3, step 2. Consume the server stream.
   // - const stream = client.WatchTasks({}) opens the call and returns a stream.
   // - stream.on('data', onEvent) hands every TaskEvent to onEvent as it arrives.
-  // - stream.on('error', ...) receives a grpc.ServiceError when the stream fails.
-  //   Code CANCELLED means we called stream.cancel() ourselves: stay quiet then;
-  //   print any other code and its details.
+  // - stream.on('error', (error: grpc.ServiceError) => ...) runs when the stream
+  //   fails. Code grpc.status.CANCELLED means we called stream.cancel() ourselves:
+  //   stay quiet then; print any other code and its details with console.error.
   // - Return the stream, so the caller can stream.cancel() when done.
   throw new TodoHumanError('watchTasks', 'Phase 3, step 2');
 }
 
-export async function fetchTask(client: TaskManagerClient, id: string, deadlineMs = DEFAULT_DEADLINE_MS): Promise<FetchResult> {
-  // TODO(human): Phase 4, step 4. Call GetTask and handle its failure.
-  // - await callUnary(client, 'GetTask', { id }) resolves with { task };
-  //   return { ok: true, task }.
-  // - A failed call rejects with a grpc.ServiceError: catch it and return
-  //   { ok: false, code: error.code, details: error.details }.
-  //   isServiceError(error) tells it from other errors (re-throw those).
-  // TODO(human): Phase 5, step 4 (bonus). Give the call a deadline: pass
-  //   { deadline: deadlineAfter(deadlineMs) } as the fourth argument of callUnary.
+export async function fetchTask(client: TaskManagerClient, id: string, deadlineMs?: number): Promise<FetchResult> {
+  // TODO(human): Phase 4, step 4. Call getTask and handle its failure.
+  // - try { return { ok: true, task: await getTask(client, id) }; }
+  // - A failed call rejects with a grpc.ServiceError: in catch, when
+  //   isServiceError(error), return { ok: false, code: error.code, details: error.details }.
+  //   Anything else is a bug in the code, not a failed call: throw it again.
+  // TODO(human): Phase 5, step 4 (bonus). When deadlineMs is given, pass the
+  //   call options { deadline: Date.now() + deadlineMs } to getTask.
   throw new TodoHumanError('fetchTask', 'Phase 4, step 4');
 }
 
@@ -49,7 +98,7 @@ export function bearerToken(token: string): grpc.Interceptor {
   throw new TodoHumanError('bearerToken', 'Phase 5, step 3');
 }
 
-// Runs only when this file is the program (`npm run client`), not when the checker imports it.
+// Runs only when this file is the program (`npm run client`), not when the grader imports it.
 if (isEntryPoint(import.meta.url)) {
-  await runClientCommand({ watchTasks, fetchTask, bearerToken });
+  await runClientDemo({ createClient, createTask, getTask, updateTask, deleteTask, listTasks, watchTasks, fetchTask, bearerToken });
 }

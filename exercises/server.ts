@@ -1,44 +1,63 @@
-// Phases 2 and 3: the TaskManager server. Follow PHASES.md; check your work
-// with `npm run check -- --phase 2` (and 3).
+// Phases 2 to 5: the TaskManager server. Follow PHASES.md; check your work with
+// `npm run check -- --phase 2` (then 3, 4, 5). Run it with `npm run server`.
 //
-// The boilerplate is done: `serve()` at the bottom creates the gRPC server,
-// registers these handlers, listens on localhost:50051 and stops on Ctrl+C.
-// The store (lib/store.ts) already keeps tasks and announces every change;
-// your handlers translate between gRPC and the store.
+// What is already written: loading the proto, creating the gRPC server,
+// registering the handlers, listening (main() at the bottom). The store
+// (lib/store.ts) keeps the tasks and announces every change; your handlers
+// translate between gRPC and the store.
 //
 // A unary handler receives `call.request` (the request message) and answers
 // exactly once through `callback`:
 //   success: callback(null, { task })
 //   failure: return callback({ code: grpc.status.NOT_FOUND, details: 'why' })
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { isEntryPoint } from '#lib/cli.ts';
-import { serve, type TaskManagerHandlers, type TaskStore, todoHuman } from '#lib/server-runtime.ts';
+import { boundedEventStream } from '#lib/event-stream.ts';
+import { LOADER_OPTIONS, PROTO_FILE, type ProtoGrpcType, type TaskManagerHandlers } from '#lib/proto.ts';
+import {
+  addHealthAndReflection,
+  addressFromCommandLine,
+  cannotListen,
+  catchHandlerErrors,
+  SERVER_OPTIONS,
+  serveUntilStopped,
+} from '#lib/server-runtime.ts';
+import { TaskStore } from '#lib/store.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter } from '#lib/task-rules.ts';
+import { todoHuman } from '#lib/todo.ts';
+
+// Load the contract at run time: proto-loader parses the .proto file, and
+// loadPackageDefinition turns it into a service definition and a client class.
+const packageDefinition = protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
+const { taskmanager } = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
 
 export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers {
   return {
     CreateTask(call, callback) {
       // TODO(human): Phase 2, step 1.
-      // - If call.request.title is blank (empty or only spaces), answer
-      //   INVALID_ARGUMENT with details naming the field, e.g. "title: must not be blank".
-      // - Otherwise store it: store.create({ title, description, tags }),
-      //   and answer callback(null, { task }). The store sets id, status and timestamps.
+      // - checkNewTask(call.request) returns undefined, or what is wrong, naming
+      //   the field ("title: must not be blank"): answer INVALID_ARGUMENT with
+      //   it as the details, and return.
+      // - Otherwise store.create({ title: title.trim(), description, tags }) and
+      //   answer callback(null, { task }). The store sets id, status and timestamps.
       callback(todoHuman('CreateTask', 'Phase 2, step 1'));
     },
 
     GetTask(call, callback) {
       // TODO(human): Phase 2, step 2.
-      // - store.get(id) returns the task, or undefined when there is none.
-      // - No task: answer NOT_FOUND with the id in the details.
+      // - checkId(id) first (INVALID_ARGUMENT, as above).
+      // - store.get(id) returns the task, or undefined: then answer NOT_FOUND
+      //   with the id in the details.
       callback(todoHuman('GetTask', 'Phase 2, step 2'));
     },
 
     UpdateTask(call, callback) {
       // TODO(human): Phase 2, step 3.
       // - title and description are `optional`: undefined means "not sent, leave it".
-      //   A title that IS sent but blank is INVALID_ARGUMENT.
-      // - status 'TASK_STATUS_UNSPECIFIED' means "leave it"; pass undefined for it.
-      //   A status number this server does not know arrives as a plain number:
-      //   INVALID_ARGUMENT.
+      // - checkId(id) ?? checkChanges({ title, description, status }): a blank
+      //   title, or a status number this server does not know, is INVALID_ARGUMENT.
+      // - status 'TASK_STATUS_UNSPECIFIED' means "leave it": pass undefined for it.
       // - store.update(id, { title, description, status }) returns the updated
       //   task, or undefined when there is none (then: NOT_FOUND).
       callback(todoHuman('UpdateTask', 'Phase 2, step 3'));
@@ -46,7 +65,7 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
 
     DeleteTask(call, callback) {
       // TODO(human): Phase 2, step 4.
-      // - store.delete(id) returns the deleted task, or undefined (then: NOT_FOUND).
+      // - checkId(id), then store.delete(id): the deleted task, or undefined (NOT_FOUND).
       // - Answer with the deleted task: callback(null, { task }).
       callback(todoHuman('DeleteTask', 'Phase 2, step 4'));
     },
@@ -54,20 +73,22 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
     ListTasks(call, callback) {
       // TODO(human): Phase 2, step 5.
       // - `filter` is a oneof: call.request.filter is 'status', 'tag' or undefined.
-      // - store.list({ status }), store.list({ tag }) or store.list().
-      // - Answer callback(null, { tasks }).
+      // - 'status': checkStatus(status, { allowUnspecified: false }), then store.list({ status }).
+      // - 'tag': checkTagFilter(tag), then store.list({ tag }). Neither: store.list().
+      // - Answer callback(null, { tasks }), also when the list is empty.
       callback(todoHuman('ListTasks', 'Phase 2, step 5'));
     },
 
     WatchTasks(call) {
       // TODO(human): Phase 3, step 1. A server-streaming handler has no callback:
-      // it writes as many messages as it likes with call.write(message).
+      // it writes as many messages as it likes, and ends the stream when done.
+      // - const stream = boundedEventStream(call): stream.write(event) sends an
+      //   event without buffering for ever (it returns false once it cut off a
+      //   watcher that stopped reading); stream.end() ends the stream with OK.
       // - store.subscribe(onEvent, onStoreClosed) calls onEvent(event) for every
-      //   change; each event is already a TaskEvent message: call.write(event).
-      //   onStoreClosed runs at server shutdown: end the stream there (call.end()).
-      // - subscribe returns an unsubscribe function. Call it when the client goes
-      //   away: call.on('cancelled', unsubscribe). Otherwise the store keeps
-      //   writing to a stream nobody reads.
+      //   change (each event is already a TaskEvent message) and onStoreClosed at
+      //   server shutdown. It returns an unsubscribe function.
+      // - Unsubscribe when the client goes away: call.on('cancelled', unsubscribe).
       call.emit('error', todoHuman('WatchTasks', 'Phase 3, step 1'));
     },
   };
@@ -77,10 +98,27 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
 // and put it in this list, so every RPC goes through it.
 // TODO(human): Phase 5, step 2 (bonus). Import authInterceptor from './auth.ts' and
 // add it AFTER loggingInterceptor: the first in the list is the outermost, and
-// the logger must see the calls that auth rejects.
+// the logger must see the calls that auth refuses.
 export const interceptors: grpc.ServerInterceptor[] = [];
 
-// Runs only when this file is the program (`npm run server`), not when the checker imports it.
-if (isEntryPoint(import.meta.url)) {
-  await serve({ createHandlers: createTaskManagerHandlers, interceptors });
+function main(): void {
+  const store = new TaskStore();
+  // One server; SERVER_OPTIONS sets limits (lib/server-runtime.ts), interceptors wrap every call.
+  const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors });
+  // Register the handlers under the service the proto defines. catchHandlerErrors:
+  // a handler that throws answers INTERNAL instead of crashing the server (Phase 2, key question).
+  server.addService(taskmanager.TaskManager.service, catchHandlerErrors(createTaskManagerHandlers(store)));
+  // Health checks and reflection, for tools such as grpcurl (not needed by your code).
+  const health = addHealthAndReflection(server, packageDefinition);
+
+  // localhost:50051, or --host/--port. No TLS here: createInsecure() (Phase 5 discusses TLS).
+  const address = addressFromCommandLine();
+  server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    if (error) return cannotListen(address, error);
+    // Prints "listening on", and stops cleanly on Ctrl+C (lib/server-runtime.ts).
+    serveUntilStopped({ server, store, health }, address, port);
+  });
 }
+
+// Runs only when this file is the program (`npm run server`), not when the grader imports it.
+if (isEntryPoint(import.meta.url)) main();

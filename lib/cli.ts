@@ -57,3 +57,14 @@ export function parseAddress(argv: readonly string[], env: NodeJS.ProcessEnv = p
 export function formatAddress({ host, port }: Address): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/**
+ * Ends the process with `code` once everything written to stdout and stderr has
+ * been handed to the operating system: a plain process.exit() would cut output
+ * still waiting for a slow pipe. For programs that must stop although something
+ * (an open call, a timer) would keep them alive.
+ */
+export function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

@@ -1,28 +1,23 @@
 // The client demo of the practice (create → get → update → list → delete → a
-// missing task), and the live watcher of `npm run watch`. Both call the
-// learner's own watchTasks and fetchTask, so they show how far the learner is.
+// missing task, with a watch stream open the whole time), and the live watcher
+// of `npm run watch`. Both only print and pace: every gRPC call is made by the
+// functions of client.ts, so the demo shows how far the learner is.
 import * as grpc from '@grpc/grpc-js';
 import pc from 'picocolors';
 import { expectedToken } from './auth.ts';
-import { formatAddress, parseAddress } from './cli.ts';
-import {
-  callUnary,
-  createTaskManagerClient,
-  DEFAULT_DEADLINE_MS,
-  deadlineAfter,
-  type FetchResult,
-  isServiceError,
-  type RequestOf,
-  statusName,
-  type Task,
-  type TaskEvent,
-  type TaskManagerClient,
-  TodoHumanError,
-  type UnaryMethod,
-} from './client-runtime.ts';
+import { exitAfterOutput } from './cli.ts';
+import { type FetchResult, isServiceError, statusName, TodoHumanError } from './client-runtime.ts';
+import type { CreateTaskRequest, ListTasksRequest, Task, TaskEvent, TaskManagerClient, UpdateTaskRequest } from './proto.ts';
+import { addressFromCommandLine } from './server-runtime.ts';
 
-/** The functions a learner writes in client.ts. */
+/** The functions a learner writes in client.ts (PHASES.md, Phases 2 to 5). */
 export interface ClientFunctions {
+  createClient(address: string, options?: grpc.ClientOptions): TaskManagerClient;
+  createTask(client: TaskManagerClient, request: CreateTaskRequest): Promise<Task>;
+  getTask(client: TaskManagerClient, id: string, options?: grpc.CallOptions): Promise<Task>;
+  updateTask(client: TaskManagerClient, request: UpdateTaskRequest): Promise<Task>;
+  deleteTask(client: TaskManagerClient, id: string): Promise<Task>;
+  listTasks(client: TaskManagerClient, request?: ListTasksRequest): Promise<Task[]>;
   watchTasks(client: TaskManagerClient, onEvent: (event: TaskEvent) => void): grpc.ClientReadableStream<TaskEvent>;
   fetchTask(client: TaskManagerClient, id: string, deadlineMs?: number): Promise<FetchResult>;
   /** Phase 5: a client interceptor that sends the bearer token. */
@@ -30,6 +25,8 @@ export interface ClientFunctions {
 }
 
 export const MISSING_TASK_ID = 'no-such-task';
+/** How long the demo waits for one step. Not a gRPC deadline: the call itself stays open (Phase 5 adds deadlines). */
+export const STEP_WAIT_MS = 5000;
 const EVENT_WAIT_MS = 2000;
 
 export function formatTask(task: Task | null | undefined): string {
@@ -43,88 +40,122 @@ export function formatEvent(event: TaskEvent): string {
   return `${pc.magenta('event')} ${type.padEnd(7)} ${formatTask(event.task)}`;
 }
 
+/** A step that took longer than STEP_WAIT_MS: the demo stops waiting for it. */
+class NoAnswer extends Error {}
+
+function withinStepTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs the demo against `client`, printing each step. Returns true when every
- * step worked (the missing-task lookup is expected to fail with NOT_FOUND).
+ * step worked (the missing-task lookup is expected to fail with NOT_FOUND) and
+ * false when a step failed or got no answer within STEP_WAIT_MS.
  */
 export async function runDemo(
   client: TaskManagerClient,
-  { watchTasks, fetchTask }: ClientFunctions,
-  print: (line: string) => void = console.log,
-  deadlineMs = DEFAULT_DEADLINE_MS,
+  functions: ClientFunctions,
+  { print = console.log, stepWaitMs = STEP_WAIT_MS }: { print?: (line: string) => void; stepWaitMs?: number } = {},
 ): Promise<boolean> {
-  // Every call gets a deadline: a server that never answers must not hang the demo.
-  const call = <M extends UnaryMethod>(method: M, request: RequestOf<M>) =>
-    callUnary(client, method, request, { deadline: deadlineAfter(deadlineMs) });
   const step = (text: string) => print(pc.cyan(`→ ${text}`));
-  const todo = (error: TodoHumanError) => print(pc.yellow(`⏳ ${error.message}`));
+  /** The result of one learner function, or what went wrong, printed. */
+  const attempt = async <T>(run: () => Promise<T>): Promise<{ value: T } | 'todo' | 'failed'> => {
+    try {
+      return { value: await withinStepTime(run(), stepWaitMs) };
+    } catch (error) {
+      if (error instanceof TodoHumanError) {
+        print(pc.yellow(`⏳ ${error.message}`));
+        return 'todo';
+      }
+      if (error instanceof NoAnswer) {
+        print(
+          pc.red(
+            `  ✘ no answer within ${stepWaitMs / 1000} s: does every path of that handler answer? (this call has no deadline, so it would wait for ever)`,
+          ),
+        );
+      } else if (isServiceError(error)) {
+        print(pc.red(`  ✘ failed: ${statusName(error.code)}: ${error.details}`));
+        if (error.code === grpc.status.UNAVAILABLE) print(pc.yellow('  Is the server running? Start it with: npm run server'));
+      } else {
+        print(pc.red(`  ✘ failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
+      return 'failed';
+    }
+  };
 
   // Start watching first, so the changes below arrive as live events.
   const events: TaskEvent[] = [];
   let eventArrived = () => {};
   let stream: grpc.ClientReadableStream<TaskEvent> | undefined;
   step('WatchTasks {} (events are printed as they arrive)');
-  try {
-    stream = watchTasks(client, (event) => {
+  const watching = await attempt(async () =>
+    functions.watchTasks(client, (event) => {
       events.push(event);
       print(`  ${formatEvent(event)}`);
       eventArrived();
-    });
-  } catch (error) {
-    if (!(error instanceof TodoHumanError)) throw error;
-    todo(error);
-  }
+    }),
+  );
+  if (typeof watching === 'object') stream = watching.value;
 
-  try {
-    step('CreateTask { title: "Write the proto", tags: ["phase-1"] }');
-    const { task: created } = await call('CreateTask', {
+  let ok = true;
+  const stop = () => {
+    stream?.cancel();
+    return false;
+  };
+  step('CreateTask { title: "Write the proto", tags: ["phase-1"] }');
+  const created = await attempt(() =>
+    functions.createTask(client, {
       title: 'Write the proto',
       description: 'Messages, enums and the TaskManager service',
       tags: ['phase-1'],
-    });
-    print(`  created ${formatTask(created)}`);
-    const id = created!.id;
+    }),
+  );
+  if (created === 'failed') return stop();
+  if (typeof created === 'object') {
+    print(`  created ${formatTask(created.value)}`);
+    const id = created.value?.id ?? '';
 
     step(`GetTask { id: "${id}" }`);
-    const { task: fetched } = await call('GetTask', { id });
-    print(`  got ${formatTask(fetched)}`);
+    const fetched = await attempt(() => functions.getTask(client, id));
+    if (fetched === 'failed') return stop();
+    if (typeof fetched === 'object') print(`  got ${formatTask(fetched.value)}`);
 
     step(`UpdateTask { id: "${id}", status: TASK_STATUS_IN_PROGRESS }`);
-    const { task: updated } = await call('UpdateTask', { id, status: 'TASK_STATUS_IN_PROGRESS' });
-    print(`  updated ${formatTask(updated)}`);
+    const updated = await attempt(() => functions.updateTask(client, { id, status: 'TASK_STATUS_IN_PROGRESS' }));
+    if (updated === 'failed') return stop();
+    if (typeof updated === 'object') print(`  updated ${formatTask(updated.value)}`);
 
     step('ListTasks { status: TASK_STATUS_IN_PROGRESS }');
-    const { tasks } = await call('ListTasks', { status: 'TASK_STATUS_IN_PROGRESS' });
-    print(`  ${tasks.length} task(s) in progress`);
-    for (const task of tasks) print(`  - ${formatTask(task)}`);
+    const listed = await attempt(() => functions.listTasks(client, { status: 'TASK_STATUS_IN_PROGRESS' }));
+    if (listed === 'failed') return stop();
+    if (typeof listed === 'object') {
+      print(`  ${listed.value.length} task(s) in progress`);
+      for (const task of listed.value) print(`  - ${formatTask(task)}`);
+    }
 
     step(`DeleteTask { id: "${id}" }`);
-    const { task: deleted } = await call('DeleteTask', { id });
-    print(`  deleted ${formatTask(deleted)}`);
-  } catch (error) {
-    stream?.cancel();
-    if (!isServiceError(error)) throw error;
-    print(pc.red(`  ✘ failed: ${statusName(error.code)}: ${error.details}`));
-    if (error.code === grpc.status.UNAVAILABLE) print(pc.yellow('  Is the server running? Start it with: npm run server'));
-    if (error.code === grpc.status.DEADLINE_EXCEEDED) {
-      print(pc.yellow(`  No answer within ${deadlineMs / 1000} s: does every path of that handler call callback?`));
-    }
-    return false;
+    const deleted = await attempt(() => functions.deleteTask(client, id));
+    if (deleted === 'failed') return stop();
+    if (typeof deleted === 'object') print(`  deleted ${formatTask(deleted.value)}`);
+  } else {
+    print(pc.yellow('  (GetTask, UpdateTask, ListTasks and DeleteTask need a created task: skipped)'));
   }
 
-  let ok = true;
   step(`GetTask { id: "${MISSING_TASK_ID}" } (expected to fail)`);
-  try {
-    const result = await fetchTask(client, MISSING_TASK_ID);
+  const missing = await attempt(() => functions.fetchTask(client, MISSING_TASK_ID));
+  if (missing === 'failed') ok = false;
+  if (typeof missing === 'object') {
+    const result = missing.value;
     if (result.ok) {
       print(pc.red(`  ✘ expected NOT_FOUND, but got a task: ${formatTask(result.task)}`));
       ok = false;
     } else {
       print(`  caught the error: code ${pc.bold(statusName(result.code))} (${result.code}), details: ${result.details}`);
     }
-  } catch (error) {
-    if (!(error instanceof TodoHumanError)) throw error;
-    todo(error);
   }
 
   if (stream) {
@@ -145,16 +176,22 @@ export async function runDemo(
   return ok;
 }
 
-/** Prints every event until Ctrl+C: the live half of the two-terminal exercise. */
+/**
+ * Prints every event until Ctrl+C: the live half of the two-terminal exercise.
+ * Exits 0 when the server ends the stream or Ctrl+C cancels it, 1 when the
+ * stream fails ('status' tells how a stream ended: 'end' also follows a failure).
+ */
 export function runWatcher(client: TaskManagerClient, { watchTasks }: Pick<ClientFunctions, 'watchTasks'>): void {
   const stream = watchTasks(client, (event) => console.log(formatEvent(event)));
-  stream.on('end', () => {
-    console.log('the server ended the stream');
-    process.exit(0);
-  });
-  process.on('SIGINT', () => {
-    stream.cancel();
-    process.exit(0);
+  const cancel = () => stream.cancel();
+  process.once('SIGINT', cancel);
+  stream.on('status', (status: grpc.StatusObject) => {
+    process.off('SIGINT', cancel);
+    client.close();
+    const { OK, CANCELLED } = grpc.status;
+    if (status.code === OK) console.log('the server ended the stream (OK)');
+    else if (status.code !== CANCELLED) console.log(`the stream failed: ${statusName(status.code)}: ${status.details}`);
+    process.exitCode = status.code === OK || status.code === CANCELLED ? 0 : 1; // CANCELLED: our own Ctrl+C
   });
 }
 
@@ -172,10 +209,10 @@ function tokenInterceptors({ bearerToken }: ClientFunctions): grpc.Interceptor[]
 }
 
 /** The `main` of client.ts: `--watch` watches, otherwise the demo runs. */
-export async function runClientCommand(functions: ClientFunctions): Promise<void> {
+export async function runClientDemo(functions: ClientFunctions): Promise<void> {
   const argv = process.argv.slice(2);
-  const address = formatAddress(parseAddress(argv));
-  const client = createTaskManagerClient(address, { interceptors: tokenInterceptors(functions) });
+  const address = addressFromCommandLine(argv);
+  const client = functions.createClient(address, { interceptors: tokenInterceptors(functions) });
   if (argv.includes('--watch')) {
     console.log(`watching tasks on ${address} (Ctrl+C to stop)`);
     try {
@@ -183,13 +220,14 @@ export async function runClientCommand(functions: ClientFunctions): Promise<void
     } catch (error) {
       if (!(error instanceof TodoHumanError)) throw error;
       console.log(pc.yellow(`⏳ ${error.message}`));
-      process.exitCode = 1;
       client.close();
+      process.exitCode = 1;
     }
     return;
   }
   console.log(`TaskManager client demo against ${address}`);
   const ok = await runDemo(client, functions);
   client.close();
-  process.exitCode = ok ? 0 : 1;
+  // A step without an answer leaves its call open (it has no deadline): stop anyway.
+  exitAfterOutput(ok ? 0 : 1);
 }

@@ -41,3 +41,16 @@ export async function runAsProgram(file: string, args: string[]): Promise<void> 
   process.argv = [process.argv[0]!, file, ...args];
   await import(pathToFileURL(file).href);
 }
+
+/**
+ * A file as the learner sees it in messages: "server.ts" is the implementation
+ * folder's (exercises/server.ts, or the --impl folder's), a path with a slash is
+ * the repo's (protos/task_manager.proto). Relative to the repo when inside it,
+ * with forward slashes: it reads the same on every system and pastes into a command.
+ */
+export function displayFile(file: string, impl: Implementation): string {
+  if (file.includes('/')) return file;
+  const absolute = path.join(impl.dir, file);
+  const relative = path.relative(REPO_ROOT, absolute);
+  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
+}

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './proto.ts';
-import { LISTENING_PATTERN } from './server-runtime.ts';
+import { listeningLine } from './protocol.ts';
 
 const IS_WINDOWS = process.platform === 'win32';
 const MAX_CAPTURED_LINES = 500;
@@ -19,12 +19,17 @@ export interface ChildTsProcess {
   /** Calls listener for each line from now on; returns a function that stops it. */
   onLine(listener: (line: string) => void): () => void;
   /** The next line matching `pattern`, or undefined if none comes within timeoutMs or the process exits. */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
+  waitForLine(pattern: LineMatcher, timeoutMs: number): Promise<string | undefined>;
   /** Like waitForLine, but a matching line printed already counts too. */
-  findLine(pattern: RegExp, timeoutMs: number): Promise<string | undefined>;
+  findLine(pattern: LineMatcher, timeoutMs: number): Promise<string | undefined>;
   /** SIGTERM, then SIGKILL after graceMs; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
+
+/** A pattern, or a test such as `(line) => listeningLine.parse(line) !== undefined`. */
+export type LineMatcher = RegExp | ((line: string) => boolean);
+
+const matches = (pattern: LineMatcher, line: string) => (typeof pattern === 'function' ? pattern(line) : pattern.test(line));
 
 export interface ServerProcess extends ChildTsProcess {
   host: string;
@@ -35,6 +40,8 @@ export interface ServerProcess extends ChildTsProcess {
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
+  /** 'pipe' to write to the child's stdin (child.stdin); closed ('ignore') by default. */
+  stdin?: 'ignore' | 'pipe';
   /** Called for every output line as it arrives (e.g. to print it with a prefix). */
   echo?: (line: string) => void;
 }
@@ -48,11 +55,15 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
 }
 
 /** Starts any program (e.g. /usr/bin/python3) with its output captured line by line. */
-export function spawnCaptured(command: string, args: string[], { env = process.env, echo }: SpawnOptions = {}): ChildTsProcess {
+export function spawnCaptured(
+  command: string,
+  args: string[],
+  { env = process.env, echo, stdin = 'ignore' }: SpawnOptions = {},
+): ChildTsProcess {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
     // Its own process group on POSIX, so stop() reaches anything it spawned.
     detached: !IS_WINDOWS,
     windowsHide: true,
@@ -76,10 +87,10 @@ export function spawnCaptured(command: string, args: string[], { env = process.e
   });
 
   const take = (line: string) => {
-    const text = line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}…` : line;
-    if (output.length < MAX_CAPTURED_LINES) output.push(text);
-    echo?.(text);
-    for (const listener of [...listeners]) listener(text);
+    // The kept copy is capped; echo and listeners get the whole line (a tool's message can be long).
+    if (output.length < MAX_CAPTURED_LINES) output.push(line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}…` : line);
+    echo?.(line);
+    for (const listener of [...listeners]) listener(line);
   };
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream })
@@ -106,7 +117,7 @@ export function spawnCaptured(command: string, args: string[], { env = process.e
           resolve(line);
         };
         const listener = (line: string) => {
-          if (pattern.test(line)) done(line);
+          if (matches(pattern, line)) done(line);
         };
         const timer = setTimeout(() => done(undefined), timeoutMs);
         listeners.add(listener);
@@ -114,7 +125,7 @@ export function spawnCaptured(command: string, args: string[], { env = process.e
       });
     },
     async findLine(pattern, timeoutMs) {
-      return output.find((line) => pattern.test(line)) ?? this.waitForLine(pattern, timeoutMs);
+      return output.find((line) => matches(pattern, line)) ?? this.waitForLine(pattern, timeoutMs);
     },
     async stop(graceMs = 2000) {
       if (exitStatus === undefined) {
@@ -150,7 +161,7 @@ export interface StartServerProcessOptions extends SpawnOptions {
 export async function startServerProcess(file: string, options: StartServerProcessOptions = {}): Promise<ServerProcess> {
   const { args = ['--host', '127.0.0.1', '--port', '0'], timeoutMs = 10_000, ...spawnOptions } = options;
   const launched = spawnTs(file, args, spawnOptions);
-  const line = await launched.waitForLine(LISTENING_PATTERN, timeoutMs);
+  const line = await launched.waitForLine((text) => listeningLine.parse(text) !== undefined, timeoutMs);
   if (line === undefined) {
     // Either it exited (then `exited` has settled) or the time ran out.
     const exitStatus = await Promise.race([launched.exited, Promise.resolve(null)]);
@@ -164,13 +175,7 @@ export async function startServerProcess(file: string, options: StartServerProce
           exitStatus,
         );
   }
-  const match = LISTENING_PATTERN.exec(line)!;
-  return {
-    ...launched,
-    host: match[1]!.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(match[2]),
-    address: `${match[1]}:${match[2]}`,
-  };
+  return { ...launched, ...listeningLine.parse(line)! };
 }
 
 function signal(child: ChildProcess, name: NodeJS.Signals): void {

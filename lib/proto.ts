@@ -1,6 +1,7 @@
-// Loading the proto at run time, and the one definition of how it is loaded.
-// The code generator (scripts/generate.ts) derives its flags from LOADER_OPTIONS,
-// so the generated types always describe the objects the loader really produces.
+// Where the proto is, and the one definition of how it is loaded (LOADER_OPTIONS):
+// the server and client files pass it to protoLoader.loadSync, and the code
+// generator (scripts/generate.ts) derives its flags from it, so the generated
+// types always describe the objects the loader really produces.
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -26,22 +27,26 @@ export function generatorFlags(): string[] {
 let definition: protoLoader.PackageDefinition | undefined;
 let loaded: ProtoGrpcType | undefined;
 
-/** The parsed proto as proto-loader describes it (server reflection serves this). */
+/** The parsed proto as proto-loader describes it (for the workbook's tools). */
 export function taskManagerPackageDefinition(): protoLoader.PackageDefinition {
   definition ??= protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
   return definition;
 }
 
-/** The TaskManager package, typed by the generated ProtoGrpcType. */
+/** The TaskManager package, typed by the generated ProtoGrpcType (for the workbook's tools). */
 export function loadTaskManagerProto(): ProtoGrpcType {
   loaded ??= grpc.loadPackageDefinition(taskManagerPackageDefinition()) as unknown as ProtoGrpcType;
   return loaded;
 }
 
+// Short names for the generated types used across the project.
+// "__Output" types are what a reader receives: every field present.
+export type { ProtoGrpcType } from './generated/task_manager.ts';
+export type { CreateTaskRequest } from './generated/taskmanager/CreateTaskRequest.ts';
+export type { ListTasksRequest } from './generated/taskmanager/ListTasksRequest.ts';
 export type { Task__Output as Task } from './generated/taskmanager/Task.ts';
 export type { TaskEvent__Output as TaskEvent } from './generated/taskmanager/TaskEvent.ts';
 export type { TaskEventType__Output as TaskEventType } from './generated/taskmanager/TaskEventType.ts';
-// Short names for the generated types used across the project.
-// "__Output" types are what a reader receives: every field present.
 export type { TaskManagerClient, TaskManagerHandlers } from './generated/taskmanager/TaskManager.ts';
 export type { TaskStatus__Output as TaskStatus } from './generated/taskmanager/TaskStatus.ts';
+export type { UpdateTaskRequest } from './generated/taskmanager/UpdateTaskRequest.ts';

@@ -1,14 +1,10 @@
 // What an unfinished TODO(human) answers, so the skeletons run, never hang and say what is left.
 import * as grpc from '@grpc/grpc-js';
+import { todoMessage } from './protocol.ts';
 
-/** The status an unimplemented handler sends: UNIMPLEMENTED, naming the step in PHASES.md. */
-export function todoHuman(rpc: string, step: string): grpc.ServiceError {
-  const details = `${rpc} is still a TODO(human): see PHASES.md, ${step}`;
-  return Object.assign(new Error(`${grpc.status.UNIMPLEMENTED} UNIMPLEMENTED: ${details}`), {
-    code: grpc.status.UNIMPLEMENTED,
-    details,
-    metadata: new grpc.Metadata(),
-  });
+/** The status an unfinished handler answers: UNIMPLEMENTED, naming the step in PHASES.md. */
+export function todoHuman(rpc: string, step: string): grpc.StatusObject {
+  return { code: grpc.status.UNIMPLEMENTED, details: todoMessage.format(rpc, step), metadata: new grpc.Metadata() };
 }
 
 /** Thrown by a client-side function that is still a TODO(human). */
@@ -17,7 +13,7 @@ export class TodoHumanError extends Error {
     readonly functionName: string,
     readonly step: string,
   ) {
-    super(`${functionName}() is still a TODO(human): see PHASES.md, ${step}`);
+    super(todoMessage.format(`${functionName}()`, step));
     this.name = 'TodoHumanError';
   }
 }

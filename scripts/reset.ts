@@ -12,9 +12,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { countChanges, diffLines, splitLines } from '../checker/diff.ts';
 import { stateDir } from '../checker/hints.ts';
 import { isEntryPoint } from '../lib/cli.ts';
+import { countChanges, diffLines, splitLines } from '../lib/diff.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 
 export const PRISTINE_DIR = path.join(REPO_ROOT, 'checker/pristine');

@@ -7,12 +7,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
-import { unifiedDiff } from '../checker/diff.ts';
 import { runDemo } from '../lib/client-demo.ts';
-import { createTaskManagerClient } from '../lib/client-runtime.ts';
+import { unifiedDiff } from '../lib/diff.ts';
 import { PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
 import { startServerProcess } from '../lib/process.ts';
-import { fetchTask, watchTasks } from '../solutions/client.ts';
+import * as reference from '../solutions/client.ts';
 
 const solutions = resolveImplementation('solutions');
 const [side, ...args] = process.argv.slice(2);
@@ -29,11 +28,11 @@ if (side === '--diff') {
   const server = await startServerProcess(path.join(solutions.dir, 'server.ts'), {
     echo: (line) => console.log(pc.dim(`[server] ${line}`)),
   });
-  const client = createTaskManagerClient(server.address);
+  const client = reference.createClient(server.address);
   let ok = false;
   try {
     const watchLogged = server.waitForLine(/WatchTasks/, 1000);
-    ok = await runDemo(client, { watchTasks, fetchTask });
+    ok = await runDemo(client, reference);
     await watchLogged; // the server logs the cancelled watch: show it before stopping
   } finally {
     client.close();

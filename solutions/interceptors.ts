@@ -1,35 +1,37 @@
 // Reference solution: a server interceptor that logs one line per RPC (PHASES.md, Phase 4).
 import * as grpc from '@grpc/grpc-js';
-import { formatRpcLogLine } from '#lib/rpc-log.ts';
+import { deadlineHasPassed, logRpc } from '#lib/rpc-log.ts';
 
 export const loggingInterceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
   const startedAt = new Date();
   const started = performance.now();
+  let requestArrived = false;
   let logged = false;
 
-  function logOnce(status: grpc.status): void {
+  function logOnce(status: grpc.status | 'UNSEEN'): void {
     if (logged) return;
     logged = true;
-    const durationMs = performance.now() - started;
-    console.log(formatRpcLogLine({ method: methodDescriptor.path, status, durationMs, startedAt }));
+    logRpc({ method: methodDescriptor.path, status, durationMs: performance.now() - started, startedAt });
   }
 
   return new grpc.ServerInterceptingCall(call, {
+    // Phase 4, step 2: the calls that end without passing through sendStatus.
     start(next) {
       next({
-        // Runs when the call ends without a status from the handler: the client
-        // cancelled, or the deadline passed. It also runs after a normal end,
-        // which is why logOnce ignores a second call.
+        onReceiveMessage(message, nextMessage) {
+          requestArrived = true;
+          nextMessage(message);
+        },
+        // Also runs after every normal end: logOnce ignores that second time.
         onCancel() {
-          const deadline = call.getDeadline();
-          const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
-          logOnce(expired ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED);
+          if (deadlineHasPassed(call.getDeadline())) logOnce(grpc.status.DEADLINE_EXCEEDED);
+          else logOnce(requestArrived ? grpc.status.CANCELLED : 'UNSEEN');
         },
       });
     },
-    // The final status of every call the handler answers passes through here.
+    // Phase 4, step 1: the final status of every call a handler answers.
     sendStatus(status, next) {
-      logOnce(status.code ?? grpc.status.UNKNOWN);
+      logOnce(status.code);
       next(status);
     },
   });

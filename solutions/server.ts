@@ -1,22 +1,34 @@
-// Reference solution: the TaskManager server (PHASES.md, Phases 2 to 4).
+// Reference solution: the TaskManager server (PHASES.md, Phases 2 to 5).
+// Run it with `npm run server -- --impl solutions`.
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { isEntryPoint } from '#lib/cli.ts';
 import { boundedEventStream } from '#lib/event-stream.ts';
-import { serve, type TaskManagerHandlers, type TaskStore } from '#lib/server-runtime.ts';
-import { checkChanges, checkId, checkNewTask, checkStatus, describeViolation, type RuleViolation } from '#lib/task-rules.ts';
+import { LOADER_OPTIONS, PROTO_FILE, type ProtoGrpcType, type TaskManagerHandlers } from '#lib/proto.ts';
+import {
+  addHealthAndReflection,
+  addressFromCommandLine,
+  cannotListen,
+  catchHandlerErrors,
+  SERVER_OPTIONS,
+  serveUntilStopped,
+} from '#lib/server-runtime.ts';
+import { TaskStore } from '#lib/store.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter } from '#lib/task-rules.ts';
 import { authInterceptor } from './auth.ts';
 import { loggingInterceptor } from './interceptors.ts';
 
-// The answer to a request that breaks a rule of lib/task-rules.ts: the details name the field.
-const invalid = (violation: RuleViolation) => ({ code: grpc.status.INVALID_ARGUMENT, details: describeViolation(violation) });
-const notFound = (id: string) => ({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` });
+// Load the contract at run time: proto-loader parses the .proto file, and
+// loadPackageDefinition turns it into a service definition and a client class.
+const packageDefinition = protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
+const { taskmanager } = grpc.loadPackageDefinition(packageDefinition) as unknown as ProtoGrpcType;
 
 export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers {
   return {
     // Phase 2, step 1
     CreateTask(call, callback) {
-      const violation = checkNewTask(call.request); // e.g. "title: must not be blank"
-      if (violation) return callback(invalid(violation));
+      const problem = checkNewTask(call.request);
+      if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
       const { title, description, tags } = call.request;
       const task = store.create({ title: title.trim(), description, tags });
       callback(null, { task });
@@ -25,50 +37,48 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
     // Phase 2, step 2
     GetTask(call, callback) {
       const { id } = call.request;
-      const violation = checkId(id);
-      if (violation) return callback(invalid(violation));
+      const problem = checkId(id);
+      if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
       const task = store.get(id);
-      if (!task) return callback(notFound(id));
+      if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` });
       callback(null, { task });
     },
 
     // Phase 2, step 3
     UpdateTask(call, callback) {
-      // `optional` fields are undefined when the client did not send them; an
-      // enum number this server does not know arrives as a plain number.
       const { id, title, description, status } = call.request;
-      const violation = checkId(id) ?? checkChanges({ title, description, status });
-      if (violation) return callback(invalid(violation));
+      const problem = checkId(id) ?? checkChanges({ title, description, status });
+      if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
       const task = store.update(id, {
         title: title?.trim(),
         description,
         status: status === 'TASK_STATUS_UNSPECIFIED' ? undefined : status,
       });
-      if (!task) return callback(notFound(id));
+      if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` });
       callback(null, { task });
     },
 
     // Phase 2, step 4
     DeleteTask(call, callback) {
       const { id } = call.request;
-      const violation = checkId(id);
-      if (violation) return callback(invalid(violation));
+      const problem = checkId(id);
+      if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
       const task = store.delete(id);
-      if (!task) return callback(notFound(id));
+      if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` });
       callback(null, { task });
     },
 
     // Phase 2, step 5
     ListTasks(call, callback) {
-      // `filter` names the member of the oneof that is set, if any.
       const { filter, status, tag } = call.request;
       if (filter === 'status') {
-        const violation = checkStatus(status!, { allowUnspecified: false });
-        if (violation) return callback(invalid(violation));
+        const problem = checkStatus(status!, { allowUnspecified: false });
+        if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
         return callback(null, { tasks: store.list({ status: status! }) });
       }
       if (filter === 'tag') {
-        if (tag!.trim() === '') return callback(invalid({ field: 'tag', problem: 'must not be blank' }));
+        const problem = checkTagFilter(tag!);
+        if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
         return callback(null, { tasks: store.list({ tag: tag! }) });
       }
       callback(null, { tasks: store.list() });
@@ -76,27 +86,40 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
 
     // Phase 3, step 1
     WatchTasks(call) {
-      // A watcher that stops reading is cut off instead of making us buffer for ever.
       const stream = boundedEventStream(call);
       const unsubscribe = store.subscribe(
         (event) => {
-          if (!stream.write(event)) unsubscribe();
+          if (!stream.write(event)) unsubscribe(); // cut off: it stopped reading
         },
-        () => stream.end(), // the server is shutting down: end the stream with OK
+        () => stream.end(), // the server is shutting down
       );
-      // 'cancelled' fires when the client goes away (and, harmlessly, after end()).
       call.on('cancelled', unsubscribe);
-      // A client that cancelled before this handler ran fired 'cancelled' already.
-      if (call.cancelled) unsubscribe();
     },
   };
 }
 
-// Phase 4, step 3: every RPC goes through the logging interceptor.
-// Phase 5, step 2: then through authentication. The first in the list is the
-// outermost, so the logger also sees (and logs) the calls auth rejects.
+// Phase 4, step 3 and Phase 5, step 2: the first in the list is the outermost,
+// so the logger also sees, and logs, the calls auth refuses.
 export const interceptors: grpc.ServerInterceptor[] = [loggingInterceptor, authInterceptor];
 
-if (isEntryPoint(import.meta.url)) {
-  await serve({ createHandlers: createTaskManagerHandlers, interceptors });
+function main(): void {
+  const store = new TaskStore();
+  // One server; SERVER_OPTIONS sets limits (lib/server-runtime.ts), interceptors wrap every call.
+  const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors });
+  // Register the handlers under the service the proto defines. catchHandlerErrors:
+  // a handler that throws answers INTERNAL instead of crashing the server (Phase 2, key question).
+  server.addService(taskmanager.TaskManager.service, catchHandlerErrors(createTaskManagerHandlers(store)));
+  // Health checks and reflection, for tools such as grpcurl (not needed by your code).
+  const health = addHealthAndReflection(server, packageDefinition);
+
+  // localhost:50051, or --host/--port. No TLS here: createInsecure() (Phase 5 discusses TLS).
+  const address = addressFromCommandLine();
+  server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    if (error) return cannotListen(address, error);
+    // Prints "listening on", and stops cleanly on Ctrl+C (lib/server-runtime.ts).
+    serveUntilStopped({ server, store, health }, address, port);
+  });
 }
+
+// Runs only when this file is the program (`npm run server`), not when the grader imports it.
+if (isEntryPoint(import.meta.url)) main();

@@ -12,7 +12,7 @@ import type { BenchResults } from '../bench/results.ts';
 import { SERVER_FILES } from '../bench/servers.ts';
 import { type ChildTsProcess, type ServerProcess, spawnTs, startServerProcess } from '../lib/process.ts';
 import type { Task, TaskEvent } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
+import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
 import { withTimeout } from './helpers.ts';
 
 const BENCH_MAIN = fileURLToPath(new URL('../bench/main.ts', import.meta.url));

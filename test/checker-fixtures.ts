@@ -1,41 +1,55 @@
-// The checker's own tests, CodeCrafters-style: each fixture (a folder in
-// test/fixtures/impls/ laid out like exercises/, or a mutated proto) goes through
-// the real checker; the test asserts the exit code and exactly which checks do
-// not pass, then compares the normalised transcript with test/fixtures/golden/.
+// The grader's own tests, CodeCrafters-style: each fixture (a wrong program of
+// test/fixtures/wrong-programs.ts, the reference, the skeletons, or a correct
+// program written differently) goes through the real grader; the test asserts
+// the exit code, exactly which checks do not pass and which file the report
+// names, then compares the normalised transcript with test/fixtures/golden/.
 // Re-record the transcripts with: UPDATE_GOLDEN=1 npm test
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runChecker } from '../checker/run.ts';
+import { PHASES } from '../checker/phases/index.ts';
+import { runInTerminal } from '../checker/report/terminal.ts';
+import { generateTypes } from '../lib/codegen.ts';
 import { resolveImplementation } from '../lib/implementation.ts';
 import { GENERATED_DIR, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
-import { generateTypes } from '../scripts/generate.ts';
 
 export interface Fixture {
   name: string;
-  /** exercises, solutions, or a folder under test/fixtures/impls/ (default: the fixture's name). */
-  impl?: string;
+  /** The beginner's mistake, in a few words. */
+  mistake?: string;
+  /** Where the files come from: the reference (default), the pristine skeletons, or a folder of test/fixtures/impls/. */
+  from?: 'solutions' | 'skeletons' | { folder: string };
+  /** Changes to the files (each text must occur exactly once): the mistake itself. */
+  patches?: Record<string, Array<[from: string, to: string]>>;
   phases: number[];
   exitCode: 0 | 1 | 2;
-  /** The checks that must not pass (by the start of their name); every other check must pass. */
+  /**
+   * The checks that must not pass, by the start of their name, or "*server.ts":
+   * every check of these phases that grades server.ts. Every other check must pass.
+   */
   notPassing: string[];
-  /** Phase 1 fixtures: how to break a copy of the proto. */
+  /** The file the report names for the first check that does not pass. */
+  edit?: string;
+  /** Phase 1: how to break a copy of the proto. */
   mutateProto?: (proto: string) => string;
-  /** Phase 1: break a copy of lib/generated instead. */
-  staleGenerated?: boolean;
+  /** Phase 1: generated types that are stale, or missing altogether. */
+  generated?: 'stale' | 'missing';
   startTimeoutMs?: number;
 }
 
 const GOLDEN_DIR = path.join(REPO_ROOT, 'test/fixtures/golden');
 const IMPLS_DIR = path.join(REPO_ROOT, 'test/fixtures/impls');
+/** Inside the repo, so the #lib/... imports of the built files resolve (git-ignored). */
+const BUILT_DIR = path.join(REPO_ROOT, 'test/fixtures/built');
+const PRISTINE_DIR = path.join(REPO_ROOT, 'checker/pristine');
 
 /** Replaces what changes from run to run (ports, ids, times, paths) with placeholders. */
 export function normalise(transcript: string): string {
   return transcript
     .split('\n')
-    .filter((line) => !/^\s+\[your (server|client|interceptor)\] /.test(line) && !/^\s+Output$/.test(line))
+    .filter((line) => !/^\s+\[your (server|client|code|interceptor)\] /.test(line) && !/^\s+Output of your code$/.test(line))
     .map((line) =>
       line
         .replaceAll(REPO_ROOT.replace(/\/$/, ''), '<repo>')
@@ -45,11 +59,10 @@ export function normalise(transcript: string): string {
         .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
         .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
         .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
-        .replace(/\b(missing|list)-[a-z0-9]{6}\b/g, '$1-<random>')
+        .replace(/\b(missing|list|refused)-[a-z0-9]{6}\b/g, '$1-<random>')
         .replace(/\(\d+\.\d s\)/g, '(<s>)')
-        .replace(/\b\d+ ms\b/g, '<n> ms')
-        .replace(/duration_ms=[\d.]+/g, 'duration_ms=<ms>')
-        .replace(/time=\d{10,}/g, 'time=<epoch>')
+        .replace(/\b\d+(\.\d+)? ms\b/g, '<n> ms')
+        .replace(/duration_ms=[\d.e+]+/g, 'duration_ms=<ms>')
         .replace(/^(\s+)at .*$/, '$1at <stack frame>')
         .replace(/^(\s*)Node\.js v[\d.]+$/, '$1Node.js <version>')
         .replace(/\s+$/, ''),
@@ -63,65 +76,103 @@ after(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The proto and generated folder a phase 1 fixture checks. */
+/** The implementation folder of a fixture: the reference or the skeletons with its patches applied, or its own folder. */
+export function buildImplementation(fixture: Fixture): string {
+  const from = fixture.from ?? 'solutions';
+  if (typeof from === 'object') return path.join(IMPLS_DIR, from.folder);
+  if (from === 'solutions' && !fixture.patches) return path.join(REPO_ROOT, 'solutions');
+  const dir = path.join(BUILT_DIR, fixture.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  temporary.push(dir);
+  const sourceDir = from === 'skeletons' ? PRISTINE_DIR : path.join(REPO_ROOT, 'solutions');
+  for (const name of readdirSync(sourceDir)) {
+    const target = path.join(dir, name.replace(/\.txt$/, ''));
+    copyFileSync(path.join(sourceDir, name), target);
+  }
+  for (const [file, patches] of Object.entries(fixture.patches ?? {})) {
+    const target = path.join(dir, file);
+    let text = readFileSync(target, 'utf8');
+    for (const [before, afterText] of patches) {
+      const count = text.split(before).length - 1;
+      assert.equal(count, 1, `${fixture.name}: the text to patch must occur once in solutions/${file}, found ${count}:\n${before}`);
+      text = text.replace(before, () => afterText);
+    }
+    writeFileSync(target, text);
+  }
+  return dir;
+}
+
+/** The proto and generated folder a Phase 1 fixture checks. */
 function protoFor(fixture: Fixture): { protoFile: string; generatedDir: string } {
-  if (!fixture.mutateProto && !fixture.staleGenerated) return { protoFile: PROTO_FILE, generatedDir: GENERATED_DIR };
+  if (!fixture.mutateProto && !fixture.generated) return { protoFile: PROTO_FILE, generatedDir: GENERATED_DIR };
   const dir = mkdtempSync(path.join(tmpdir(), `checker-${fixture.name}-`));
   temporary.push(dir);
   const protoFile = path.join(dir, 'task_manager.proto');
   writeFileSync(protoFile, (fixture.mutateProto ?? ((text) => text))(readFileSync(PROTO_FILE, 'utf8')));
   const generatedDir = path.join(dir, 'generated');
-  if (fixture.staleGenerated) {
+  if (fixture.generated === 'missing') return { protoFile, generatedDir };
+  try {
+    // Fresh types for the broken proto, so only the check aimed at is affected.
     generateTypes(generatedDir, protoFile);
+  } catch {
+    mkdirSync(generatedDir, { recursive: true });
+  }
+  if (fixture.generated === 'stale') {
     const taskFile = path.join(generatedDir, 'taskmanager/Task.ts');
     writeFileSync(taskFile, readFileSync(taskFile, 'utf8').replace("'tags'", "'labels'"));
-  } else {
-    // Fresh types for the broken proto, so only the check aimed at is affected.
-    try {
-      generateTypes(generatedDir, protoFile);
-    } catch {
-      mkdirSync(generatedDir, { recursive: true });
-    }
   }
   return { protoFile, generatedDir };
+}
+
+/** The names of the checks `notPassing` stands for, among the checks of `phases`. */
+export function expectedNotPassing(fixture: Fixture): string[] {
+  const checks = PHASES.filter((phase) => fixture.phases.includes(phase.number)).flatMap((phase) => phase.checks);
+  const names = new Set<string>();
+  for (const entry of fixture.notPassing) {
+    const matching = entry.startsWith('*')
+      ? checks.filter((check) => check.file === entry.slice(1))
+      : checks.filter((check) => check.name.startsWith(entry));
+    assert.ok(matching.length > 0, `${fixture.name}: "${entry}" names no check of phases ${fixture.phases.join(', ')}`);
+    for (const check of matching) names.add(check.name);
+  }
+  return checks.map((check) => check.name).filter((name) => names.has(name));
 }
 
 export function defineFixtureTests(title: string, fixtures: Fixture[]): void {
   describe(title, () => {
     for (const fixture of fixtures) {
-      it(`${fixture.name}: exit ${fixture.exitCode}${fixture.notPassing.length ? `, not passing: ${fixture.notPassing.length}` : ', all pass'}`, async () => {
+      const label = `${fixture.name}${fixture.mistake ? ` (${fixture.mistake})` : ''}: exit ${fixture.exitCode}${fixture.notPassing.length ? `, not passing: ${fixture.notPassing.join(', ')}` : ', all pass'}`;
+      it(label, async () => {
         const lines: string[] = [];
-        const implDir =
-          fixture.impl === 'exercises' || fixture.impl === 'solutions' ? fixture.impl : path.join(IMPLS_DIR, fixture.impl ?? fixture.name);
-        const { exitCode, results } = await runChecker({
+        const implDir = fixture.phases.every((phase) => phase === 1) ? path.join(REPO_ROOT, 'solutions') : buildImplementation(fixture);
+        const impl = resolveImplementation(implDir);
+        const { exitCode, results } = await runInTerminal({
           phases: fixture.phases,
           stopAtFirstFailure: false,
-          impl: resolveImplementation(fixture.phases.every((p) => p === 1) ? 'solutions' : implDir),
+          impl,
           verbose: false,
-          json: false,
           colors: false,
           print: (line) => lines.push(line),
           rerunCommand: (phase) => `npm run check -- --phase ${phase}`,
           startTimeoutMs: fixture.startTimeoutMs,
           ...protoFor(fixture),
         });
-        const transcript = normalise(lines.join('\n'));
-        const notPassing = results.flatMap((phase) => phase.checks.filter((check) => check.status !== 'pass').map((check) => check.name));
-        const expected = fixture.notPassing.map((start) => {
-          const match =
-            notPassing.find((name) => name.startsWith(start)) ??
-            results.flatMap((p) => p.checks).find((c) => c.name.startsWith(start))?.name;
-          assert.ok(match, `"${start}" names a check of phases ${fixture.phases.join(', ')}`);
-          return match;
-        });
-        assert.deepEqual(notPassing, expected, `checks that did not pass\n${transcript}`);
-        assert.equal(exitCode, fixture.exitCode, transcript);
-
+        const transcript = normalise(lines.join('\n')).replaceAll(path.relative(REPO_ROOT, implDir).split(path.sep).join('/'), '<impl>');
         const goldenFile = path.join(GOLDEN_DIR, `${fixture.name}.txt`);
         if (process.env.UPDATE_GOLDEN === '1') {
           mkdirSync(GOLDEN_DIR, { recursive: true });
           writeFileSync(goldenFile, `${transcript}\n`);
         }
+        const checks = results.flatMap((phase) => phase.checks);
+        const notPassing = checks.filter((check) => check.status !== 'pass').map((check) => check.name);
+        assert.deepEqual(notPassing, expectedNotPassing(fixture), `checks that did not pass\n${transcript}`);
+        assert.equal(exitCode, fixture.exitCode, transcript);
+        if (fixture.edit) {
+          const first = checks.find((check) => check.status !== 'pass')!;
+          assert.equal(first.file, fixture.edit, `the report should say to edit ${fixture.edit}\n${transcript}`);
+        }
+
         assert.ok(existsSync(goldenFile), `no recorded transcript ${path.relative(REPO_ROOT, goldenFile)}: record it with UPDATE_GOLDEN=1`);
         assert.equal(
           transcript,
@@ -133,129 +184,9 @@ export function defineFixtureTests(title: string, fixtures: Fixture[]): void {
   });
 }
 
-/** Every folder in test/fixtures/impls/ (to prove each has a test). */
+/** Every folder in test/fixtures/impls/ (to prove each is used). */
 export function fixtureFolders(): string[] {
   return readdirSync(IMPLS_DIR, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
 }
-
-// ---- The fixtures: what each must do ----
-
-const ALL = [1, 2, 3, 4, 5];
-const PHASE_2_ONWARD = [
-  'CreateTask returns',
-  'CreateTask rejects',
-  'GetTask returns',
-  'GetTask of a missing',
-  'UpdateTask changes',
-  'UpdateTask rejects',
-  'DeleteTask',
-  'ListTasks',
-  'Ids stay unique',
-  'A watcher receives',
-  'Two watchers',
-  'A watcher that leaves',
-  'Your watchTasks',
-  'The interceptor logs each',
-  'The interceptor logs a cancelled',
-  'Each log line',
-  'server.ts installs',
-  'fetchTask',
-  'Calls without',
-  'Calls with the token',
-  'The logging interceptor still',
-  'Your client sends',
-  'Your fetchTask gives up',
-  'Your server forgets',
-];
-
-const FIXTURES_1_2: Fixture[] = [
-  { name: 'reference', impl: 'solutions', phases: ALL, exitCode: 0, notPassing: [] },
-  { name: 'skeletons', impl: 'exercises', phases: ALL, exitCode: 1, notPassing: PHASE_2_ONWARD },
-  { name: 'own-store', phases: ALL, exitCode: 0, notPassing: [] },
-
-  {
-    name: 'proto-syntax-error',
-    phases: [1],
-    exitCode: 1,
-    mutateProto: (p) => p.replace('string title = 2;', 'string title = 2'),
-    notPassing: ['The proto file parses', 'The enums', 'The messages', 'The proto uses', 'TaskManager has', 'The generated types'],
-  },
-  {
-    name: 'proto-enum-renumbered',
-    phases: [1],
-    exitCode: 1,
-    mutateProto: (p) => p.replace('TASK_STATUS_DONE = 3;', 'TASK_STATUS_DONE = 4;'),
-    notPassing: ['The enums'],
-  },
-  {
-    name: 'proto-field-renumbered',
-    phases: [1],
-    exitCode: 1,
-    mutateProto: (p) => p.replace('string created_at = 5;', 'string created_at = 8;'),
-    notPassing: ['The messages'],
-  },
-  {
-    name: 'proto-no-oneof',
-    phases: [1],
-    exitCode: 1,
-    mutateProto: (p) =>
-      p.replace(/oneof filter \{\s*TaskStatus status = 1;\s*string tag = 2;\s*\}/, 'TaskStatus status = 1;\n  string tag = 2;'),
-    notPassing: ['The proto uses'],
-  },
-  {
-    name: 'proto-watch-not-streaming',
-    phases: [1],
-    exitCode: 1,
-    mutateProto: (p) => p.replace('returns (stream TaskEvent)', 'returns (TaskEvent)'),
-    notPassing: ['TaskManager has'],
-  },
-  { name: 'proto-stale-generated', phases: [1], exitCode: 1, staleGenerated: true, notPassing: ['The generated types'] },
-
-  { name: 'create-changes-title', phases: [2], exitCode: 1, notPassing: ['CreateTask returns'] },
-  { name: 'no-title-validation', phases: [2], exitCode: 1, notPassing: ['CreateTask rejects'] },
-  { name: 'get-answers-task-itself', phases: [2], exitCode: 1, notPassing: ['GetTask returns'] },
-  { name: 'get-never-answers', phases: [2], exitCode: 1, notPassing: ['GetTask returns'] },
-  { name: 'update-overwrites-unset', phases: [2], exitCode: 1, notPassing: ['UpdateTask changes'] },
-  { name: 'update-missing-unknown', phases: [2], exitCode: 1, notPassing: ['UpdateTask rejects'] },
-  { name: 'delete-returns-nothing', phases: [2], exitCode: 1, notPassing: ['DeleteTask'] },
-  { name: 'list-ignores-filter', phases: [2], exitCode: 1, notPassing: ['ListTasks'] },
-  { name: 'ids-race', phases: [2], exitCode: 1, notPassing: ['Ids stay unique'] },
-
-  { name: 'server-never-binds', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
-  { name: 'server-crashes-at-start', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
-  { name: 'server-never-listens', phases: [2], exitCode: 2, startTimeoutMs: 1500, notPassing: PHASE_2_ONWARD.slice(0, 9) },
-  { name: 'syntax-error', phases: [2], exitCode: 2, notPassing: PHASE_2_ONWARD.slice(0, 9) },
-];
-
-const FIXTURES_3_4: Fixture[] = [
-  // A server that never writes fails every check that waits for an event.
-  { name: 'watcher-never-sends', phases: [3], exitCode: 1, notPassing: ['A watcher receives', 'Two watchers', 'A watcher that leaves'] },
-  { name: 'events-out-of-order', phases: [3], exitCode: 1, notPassing: ['A watcher receives'] },
-  { name: 'only-one-watcher', phases: [3], exitCode: 1, notPassing: ['Two watchers'] },
-  { name: 'watcher-leak', phases: [3], exitCode: 1, notPassing: ['A watcher that leaves'] },
-  { name: 'client-watch-ignores-events', phases: [3], exitCode: 1, notPassing: ['Your watchTasks'] },
-
-  {
-    name: 'interceptor-logs-nothing',
-    phases: [4],
-    exitCode: 1,
-    notPassing: ['The interceptor logs each', 'The interceptor logs a cancelled', 'Each log line'],
-  },
-  { name: 'interceptor-logs-twice', phases: [4], exitCode: 1, notPassing: ['The interceptor logs each'] },
-  { name: 'interceptor-no-cancel', phases: [4], exitCode: 1, notPassing: ['The interceptor logs a cancelled'] },
-  { name: 'interceptor-bad-format', phases: [4], exitCode: 1, notPassing: ['Each log line'] },
-  { name: 'interceptor-not-wired', phases: [4], exitCode: 1, notPassing: ['server.ts installs'] },
-  { name: 'client-swallows-error', phases: [4], exitCode: 1, notPassing: ['fetchTask'] },
-
-  // A server without auth refuses nothing, so the logging check has nothing to look at.
-  { name: 'auth-missing', phases: [5], exitCode: 1, notPassing: ['Calls without', 'The logging interceptor still'] },
-  { name: 'auth-blocks-health', phases: [5], exitCode: 1, notPassing: ['Calls with the token'] },
-  { name: 'auth-before-logging', phases: [5], exitCode: 1, notPassing: ['The logging interceptor still'] },
-  { name: 'client-no-token', phases: [5], exitCode: 1, notPassing: ['Your client sends'] },
-  { name: 'client-no-deadline', phases: [5], exitCode: 1, notPassing: ['Your fetchTask gives up'] },
-  { name: 'watcher-leak-with-deadline', impl: 'watcher-leak', phases: [5], exitCode: 1, notPassing: ['Your server forgets'] },
-];
-
-export const FIXTURES: Fixture[] = [...FIXTURES_1_2, ...FIXTURES_3_4];

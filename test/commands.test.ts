@@ -7,7 +7,7 @@ import { parseAddress } from '../lib/cli.ts';
 import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
 import { type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
+import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
 import { runTs, withTimeout } from './helpers.ts';
 
 const started: ServerProcess[] = [];

@@ -1,34 +1,25 @@
 // Shared by the tests: servers on 127.0.0.1 with OS-chosen ports, clients, bounded waits, scripts run to completion.
 import { spawn } from 'node:child_process';
 import type * as grpc from '@grpc/grpc-js';
-import { createTaskManagerClient, type TaskEvent, type TaskManagerClient } from '../lib/client-runtime.ts';
+import { type InProcessServer, startInProcessServer } from '../checker/harness/in-process-server.ts';
+import type { TaskEvent, TaskManagerClient, TaskManagerHandlers } from '../lib/proto.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { type RunningServer, startServer, type TaskManagerServerSetup } from '../lib/server-runtime.ts';
-import { createTaskManagerHandlers } from '../solutions/server.ts';
+import type { TaskStore } from '../lib/store.ts';
 
-export interface TestServer extends RunningServer {
-  client: TaskManagerClient;
-  address: string;
+export interface TestServer extends InProcessServer {
   /** Closes the client and stops the server. */
   close(): Promise<void>;
+  /** Stops the server as a Ctrl+C would: streams end, calls in flight get graceMs. */
+  shutdown(graceMs?: number): Promise<void>;
 }
 
 /** A server on 127.0.0.1 with an OS-chosen port (the reference handlers unless told otherwise), and a client for it. */
-export async function startTestServer(setup: Partial<TaskManagerServerSetup> = {}): Promise<TestServer> {
-  const running = await startServer({ createHandlers: createTaskManagerHandlers, ...setup }, { host: '127.0.0.1', port: 0 });
-  const address = `127.0.0.1:${running.port}`;
-  const client = createTaskManagerClient(address);
-  return {
-    ...running,
-    address,
-    client,
-    async close() {
-      client.close();
-      await running.shutdown(500);
-    },
-  };
+export async function startTestServer(
+  setup: { createHandlers?: (store: TaskStore) => Partial<TaskManagerHandlers>; interceptors?: grpc.ServerInterceptor[] } = {},
+): Promise<TestServer> {
+  const running = await startInProcessServer({ handlers: setup.createHandlers, interceptors: setup.interceptors });
+  return { ...running, close: () => running.stop(500), shutdown: (graceMs = 1000) => running.stop(graceMs) };
 }
-
 /** Rejects with a message naming `what` if `promise` takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -5,13 +5,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { SetupError } from '../checker/harness/failures.ts';
+import type { PhaseResult } from '../checker/harness/phase.ts';
 import { hintKey, nextStep, printHint, recordAsked, STATE_DIR_ENV, wrap } from '../checker/hints.ts';
 import { PHASES } from '../checker/phases/index.ts';
-import { type PhaseResult, SetupError } from '../checker/types.ts';
 import { resolveImplementation } from '../lib/implementation.ts';
+import { REPO_ROOT } from '../lib/proto.ts';
+import { buildImplementation } from './checker-fixtures.ts';
 import { runTs } from './helpers.ts';
 
-const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) => runTs('checker/main.ts', args, { env }).done;
+// The untouched skeletons, wherever exercises/ stands: a learner's work must not change these tests.
+const skeletons = buildImplementation({ name: 'hints-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+const shown = path.relative(REPO_ROOT, skeletons).split(path.sep).join('/');
+const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) => runTs('checker/main.ts', [...args, '--impl', skeletons], { env }).done;
 
 const stateDirs: string[] = [];
 after(() => {
@@ -39,10 +45,10 @@ describe('hints', () => {
     const first = await runChecker(['--hint'], env);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Phase 2 — .*\(0\/\d+ checks pass\)/);
-    assert.match(first.stdout, /^Edit exercises\/server\.ts$/m);
+    assert.ok(first.stdout.includes(`\nEdit ${shown}/server.ts`), first.stdout);
     assert.match(first.stdout, /✘ CreateTask returns the new task/);
     assert.match(first.stdout, /^Hint {2}store\.create/m);
-    assert.match(first.stdout, /Still stuck\? Run npm run hint again for a more detailed hint\./);
+    assert.match(first.stdout, /Still stuck\? Run npm run hint( -- --impl \S+)? again for a more detailed hint\./);
     assert.doesNotMatch(first.stdout, /^More/m);
     assert.doesNotMatch(first.stdout, /✔/, 'quiet: no check lines');
 
@@ -72,7 +78,15 @@ describe('hints', () => {
         title: phase.title,
         status: 'fail',
         durationMs: 0,
-        checks: phase.checks.map((check) => ({ phase: 2, name: check.name, proves: check.proves, status: 'fail', transcript: [] })),
+        checks: phase.checks.map((check) => ({
+          phase: 2,
+          name: check.name,
+          proves: check.proves,
+          file: check.file,
+          status: 'fail',
+          transcript: [],
+          learnerOutput: [],
+        })),
       },
     ];
     const step = nextStep(results, impl)!;
@@ -83,17 +97,40 @@ describe('hints', () => {
     assert.equal(recordAsked(step, dir), 0, 'a broken file starts again');
   });
 
-  it('a phase that could not start: the error, its hint, then how to see the whole error', () => {
+  it('code that could not start: the error, its hint, then how to see the whole error', () => {
     const impl = resolveImplementation('exercises');
-    const error = new SetupError('exercises/server.ts does not compile', ['server.ts:3:1: ERROR: Expected ";"'], 'fix the syntax error');
-    const step = nextStep([{ phase: 2, title: '', status: 'error', error, checks: [], durationMs: 0 }], impl)!;
+    const error = new SetupError('your code does not compile', ['server.ts:3:1: ERROR: Expected ";"'], 'fix the syntax error', 'server.ts');
+    const check = PHASES[1]!.checks[0]!;
+    const step = nextStep(
+      [
+        {
+          phase: 2,
+          title: '',
+          status: 'error',
+          durationMs: 0,
+          checks: [
+            {
+              phase: 2,
+              name: check.name,
+              proves: check.proves,
+              file: 'server.ts',
+              status: 'error',
+              error,
+              reason: error.summary,
+              transcript: [],
+              learnerOutput: [],
+            },
+          ],
+        },
+      ],
+      impl,
+    )!;
     assert.equal(step.file, 'exercises/server.ts');
-    assert.equal(step.check, undefined);
     for (const level of [1, 2] as const) {
       const lines: string[] = [];
       printHint(step, { colors: false, print: (line) => lines.push(line), level, askAgain: 'Press h again', width: 100 });
       const text = lines.join('\n');
-      assert.match(text, /Could not run your code: exercises\/server\.ts does not compile/);
+      assert.match(text, /Could not run +your code does not compile/);
       assert.match(text, /ERROR: Expected ";"/);
       assert.match(text, /^Hint {2}fix the syntax error$/m);
       if (level === 1) assert.match(text, /Press h again for a more detailed hint/);
@@ -111,7 +148,7 @@ describe('npm run check without arguments', () => {
   it('shows the phases first, then grades from Phase 1', async () => {
     const { stdout } = await runChecker([]);
     const lines = stdout.split('\n');
-    assert.match(lines[0]!, /^The phases, graded in order; the first that does not pass is yours \(files in exercises\/\):$/);
+    assert.equal(lines[0], `The phases, graded in order; the first that does not pass is yours (files in ${shown}/):`);
     for (const [i, phase] of PHASES.entries()) {
       assert.match(lines[i + 1]!, new RegExp(`^ {2}${phase.number} {2}${phase.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     }

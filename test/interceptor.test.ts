@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, deadlineAfter } from '../lib/client-runtime.ts';
-import { formatRpcLogLine, parseRpcLogLine, type RpcLogEntry } from '../lib/rpc-log.ts';
+import { formatRpcLogLine, parseRpcLogLine, type RpcLogEntry, rpcLogOutput } from '../lib/rpc-log.ts';
 import { loggingInterceptor } from '../solutions/interceptors.ts';
 import { startTestServer, type TestServer, waitUntil, watch } from './helpers.ts';
 
@@ -57,7 +57,7 @@ describe('reference logging interceptor', () => {
       .map((parsed) => (parsed as { entry: RpcLogEntry }).entry);
 
   before(async () => {
-    mock.method(console, 'log', (line: string) => lines.push(line));
+    mock.method(rpcLogOutput, 'write', (text: string) => lines.push(...text.split('\n').filter(Boolean)));
     server = await startTestServer({ interceptors: [loggingInterceptor] });
   });
   after(async () => {
@@ -106,7 +106,7 @@ describe('reference logging interceptor', () => {
     );
   });
 
-  it('logs a call whose deadline passed once, as DEADLINE_EXCEEDED (or CANCELLED when the client gave up first)', async () => {
+  it('logs a call whose deadline passed once, as DEADLINE_EXCEEDED', async () => {
     lines.length = 0;
     const stream = server.client.WatchTasks({}, { deadline: deadlineAfter(50) });
     const status = await new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve).on('error', () => {}));
@@ -116,13 +116,28 @@ describe('reference logging interceptor', () => {
     await waitUntil(() => entries().length >= 2, 2000, 'the ListTasks log line');
     const [watchEntry, ...rest] = entries();
     assert.equal(watchEntry!.method, `${SERVICE}/WatchTasks`);
-    // The server sees DEADLINE_EXCEEDED when its own deadline timer fires first. On a
-    // busy machine the client's timer can fire first and cancel: the server then
-    // sees a cancel before its deadline, and CANCELLED is the honest record.
-    assert.ok(['DEADLINE_EXCEEDED', 'CANCELLED'].includes(watchEntry!.status), watchEntry!.status);
+    // Whichever fires first, the server's deadline timer or the client's cancel, the deadline has passed.
+    assert.equal(watchEntry!.status, 'DEADLINE_EXCEEDED');
     assert.deepEqual(
       rest.map((entry) => entry.method),
       [`${SERVICE}/ListTasks`],
+    );
+  });
+
+  it('logs a request grpc-js refuses before any handler (over the 1 MiB limit) as UNSEEN, never as a cancel', async () => {
+    lines.length = 0;
+    await assert.rejects(callUnary(server.client, 'CreateTask', { title: 'x'.repeat(2 * 1024 * 1024) }), (error: grpc.ServiceError) => {
+      assert.equal(grpc.status[error.code], 'RESOURCE_EXHAUSTED');
+      return true;
+    });
+    await callUnary(server.client, 'ListTasks', {});
+    await waitUntil(() => entries().length >= 2, 2000, 'two log lines');
+    assert.deepEqual(
+      entries().map((entry) => [entry.method, entry.status]),
+      [
+        [`${SERVICE}/CreateTask`, 'UNSEEN'],
+        [`${SERVICE}/ListTasks`, 'OK'],
+      ],
     );
   });
 });

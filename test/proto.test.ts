@@ -18,9 +18,9 @@ import {
   RPCS,
   serviceProblems,
   teachingProblems,
-} from '../checker/contract.ts';
+} from '../checker/phases/1-proto/contract.ts';
+import { staleGeneratedFiles } from '../lib/codegen.ts';
 import { generatorFlags, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
-import { staleGeneratedFiles } from '../scripts/generate.ts';
 
 const proto = new ProtoDescription(PROTO_FILE);
 

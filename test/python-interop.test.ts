@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { callUnary, createTaskManagerClient, type TaskManagerClient } from '../lib/client-runtime.ts';
 import { type ChildTsProcess, type ServerProcess, spawnCaptured, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV } from '../lib/server-runtime.ts';
+import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
 import { withTimeout } from './helpers.ts';
 
 // Debian's tools by absolute path: the `python3` first on PATH may be another interpreter

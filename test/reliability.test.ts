@@ -10,8 +10,11 @@ import { callUnary, deadlineAfter, isServiceError, type Task, type TaskEvent } f
 import { MAX_QUEUED_EVENTS } from '../lib/event-stream.ts';
 import { type ChildTsProcess, type ServerProcess, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
+import type { TaskStore } from '../lib/store.ts';
 import { LIMITS } from '../lib/task-rules.ts';
 import { createTaskManagerHandlers } from '../solutions/server.ts';
+import { buildImplementation } from './checker-fixtures.ts';
+import { WRONG_PROGRAMS } from './fixtures/wrong-programs.ts';
 import { startTestServer, type TestServer, waitUntil, watch, withTimeout } from './helpers.ts';
 
 const children: Array<ChildTsProcess | ServerProcess> = [];
@@ -168,7 +171,7 @@ describe('handlers that throw', () => {
   before(async () => {
     mock.method(console, 'error', () => {}); // the guard logs the error; keep the test output clean
     server = await startTestServer({
-      createHandlers: (store) => ({
+      createHandlers: (store: TaskStore) => ({
         ...createTaskManagerHandlers(store),
         async GetTask() {
           await Promise.resolve();
@@ -176,6 +179,16 @@ describe('handlers that throw', () => {
         },
         DeleteTask() {
           throw new Error('boom at once');
+        },
+        CreateTask(call, callback) {
+          const task = store.create({ title: call.request.title, description: '', tags: [] });
+          callback(null, { task });
+          throw new Error('boom after the answer');
+        },
+        async ListTasks(_call, callback) {
+          callback(null, { tasks: store.list() });
+          await Promise.resolve();
+          throw new Error('boom after the answer, after an await');
         },
       }),
     });
@@ -185,13 +198,30 @@ describe('handlers that throw', () => {
     mock.restoreAll();
   });
 
-  it('an async handler that throws after an await answers INTERNAL and the process lives on', async () => {
+  it('a handler that throws before it answered answers INTERNAL (async or not), and the process lives on', async () => {
     const result = await outcome(callUnary(server.client, 'GetTask', { id: 'x' }));
     assert.deepEqual(result, { code: 'INTERNAL', details: 'GetTask failed inside the server (the server log has the error)' });
     const sync = await outcome(callUnary(server.client, 'DeleteTask', { id: 'x' }));
     assert.equal(sync.code, 'INTERNAL');
-    const { task } = await callUnary(server.client, 'CreateTask', { title: 'still alive' });
-    assert.equal(task!.title, 'still alive');
+  });
+
+  it('a handler that throws after it answered keeps its answer: the client gets OK, the error is only logged', async () => {
+    const { task } = await callUnary(server.client, 'CreateTask', { title: 'answered, then threw' });
+    assert.equal(task!.title, 'answered, then threw');
+    assert.equal(server.store.get(task!.id)?.title, 'answered, then threw', 'stored, and the client was told so');
+    const { tasks } = await callUnary(server.client, 'ListTasks', {});
+    assert.ok(tasks.some((listed) => listed.id === task!.id));
+    const errors = (console.error as unknown as { mock: { calls: Array<{ arguments: unknown[] }> } }).mock.calls.map((call) =>
+      String(call.arguments[0]),
+    );
+    assert.ok(
+      errors.some((line) => /CreateTask failed after it had answered \(the answer stands\)/.test(line)),
+      errors.join('\n'),
+    );
+    assert.ok(
+      errors.some((line) => /ListTasks failed after it had answered/.test(line)),
+      errors.join('\n'),
+    );
   });
 });
 
@@ -355,7 +385,8 @@ describe('graceful shutdown', { skip: process.platform === 'win32' }, () => {
 
   it('a stream that never ends is cut after the grace period; a second signal stops at once', async () => {
     // This fixture's WatchTasks ignores the store closing, so tryShutdown would wait for ever.
-    const file = path.join(REPO_ROOT, 'test/fixtures/impls/only-one-watcher/server.ts');
+    const fixture = WRONG_PROGRAMS.find((candidate) => candidate.name === 'watch-no-end-at-shutdown')!;
+    const file = path.join(buildImplementation(fixture), 'server.ts');
     const { createTaskManagerClient } = await import('../lib/client-runtime.ts');
     for (const signals of [1, 2]) {
       const server = await startServerProcess(file);

@@ -1,5 +1,5 @@
 // Watch mode in a real terminal: tmux runs `npm run check -- --watch` on a copy of
-// exercises/, the test saves files (a syntax error, then a handler that never
+// the pristine skeletons (checker/pristine/), the test saves files (a syntax error, then a handler that never
 // answers), sees "Checking…" and a new result each time, presses q during a run,
 // and asserts a clean exit with no process left behind. Needs tmux (Debian
 // package `tmux`): skipped with a message without it, failed in CI.
@@ -33,7 +33,7 @@ function processesMentioning(text: string): string[] {
 }
 
 describe('watch mode in a terminal (tmux)', { skip: SKIP }, () => {
-  let work: string; // the implementation folder watched, a copy of exercises/
+  let work: string; // the implementation folder watched, a copy of the pristine skeletons
   const copies = new Map<string, string>(); // file → its text as copied
   let socket: string;
   let scratch: string;
@@ -43,9 +43,9 @@ describe('watch mode in a terminal (tmux)', { skip: SKIP }, () => {
     // Inside the repo, so the copy's imports of lib/ and node_modules resolve (one folder deeper: ../ becomes ../../).
     mkdirSync(path.join(REPO_ROOT, '.checker'), { recursive: true });
     work = mkdtempSync(path.join(REPO_ROOT, '.checker', 'watch-test-'));
-    for (const name of readdirSync(path.join(REPO_ROOT, 'exercises')).filter((n) => n.endsWith('.ts'))) {
-      const text = readFileSync(path.join(REPO_ROOT, 'exercises', name), 'utf8');
-      copies.set(path.join(work, name), text.replaceAll("from '../", "from '../../"));
+    const pristine = path.join(REPO_ROOT, 'checker/pristine');
+    for (const name of readdirSync(pristine).filter((n) => n.endsWith('.ts.txt'))) {
+      copies.set(path.join(work, name.replace(/\.txt$/, '')), readFileSync(path.join(pristine, name), 'utf8'));
     }
     scratch = mkdtempSync(path.join(tmpdir(), 'watch-tmux-'));
     socket = path.join(scratch, 'tmux.sock');
@@ -136,7 +136,9 @@ describe('watch mode in a terminal (tmux)', { skip: SKIP }, () => {
     writeFileSync(server, `${skeleton}\nthis is not TypeScript {\n`);
     await watchMode.waitFor('"Checking…" after the save', (out) => watchMode.run(out, 2) !== undefined, 5000);
     const announced = performance.now() - saved;
-    await watchMode.waitFor('the result of the syntax error', (out) => /Phase 2: could not run/.test(watchMode.run(out, 2) ?? ''));
+    await watchMode.waitFor('the result of the syntax error', (out) =>
+      /Phase 2: some of your code could not run/.test(watchMode.run(out, 2) ?? ''),
+    );
     const resulted = performance.now() - saved;
     assert.match(watchMode.run(readFileSync(path.join(scratch, 'edit.log'), 'utf8'), 2)!, /does not compile|Expected ";"/);
     console.log(`# watch: "Checking…" ${Math.round(announced)} ms after the save, result after ${Math.round(resulted)} ms`);

@@ -1,9 +1,11 @@
-// The registry of phases, in the order a learner works through them.
-import type { Phase } from '../types.ts';
-import { phase1 } from './phase1-proto.ts';
-import { phase2 } from './phase2-crud.ts';
-import { phase3 } from './phase3-streaming.ts';
-import { phase4 } from './phase4-interceptors.ts';
-import { phase5 } from './phase5-bonus.ts';
+// The registry of phases, in the order a learner works through them: one line
+// per phase. A phase is a folder (README.md, "Adding a phase").
+import type { Phase } from '../harness/phase.ts';
 
-export const PHASES: readonly Phase[] = [phase1, phase2, phase3, phase4, phase5];
+export const PHASES: readonly Phase[] = [
+  (await import('./1-proto/index.ts')).phase,
+  (await import('./2-unary/index.ts')).phase,
+  (await import('./3-streaming/index.ts')).phase,
+  (await import('./4-interceptors/index.ts')).phase,
+  (await import('./5-auth/index.ts')).phase,
+];

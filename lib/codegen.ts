@@ -1,0 +1,57 @@
+// Generating TypeScript types from the proto (proto-loader-gen-types, with flags
+// derived from LOADER_OPTIONS), and telling whether lib/generated/ is up to date.
+// Used by `npm run generate` (scripts/generate.ts), Phase 1 of the grader and the tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GENERATED_DIR, generatorFlags, PROTO_FILE, REPO_ROOT } from './proto.ts';
+
+const GENERATOR = createRequire(import.meta.url).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
+
+/** Runs proto-loader-gen-types into outDir; throws with the generator's message on failure. */
+export function generateTypes(outDir: string, protoFile = PROTO_FILE): void {
+  const args = [
+    GENERATOR,
+    ...generatorFlags(),
+    '--grpcLib=@grpc/grpc-js',
+    '--includeComments',
+    `--outDir=${outDir}`,
+    path.relative(REPO_ROOT, protoFile),
+  ];
+  const result = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`proto-loader-gen-types failed:\n${result.stderr || result.stdout}`);
+  }
+}
+
+function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!existsSync(dir)) return files;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, full).split(path.sep).join('/'), readFileSync(full, 'utf8'));
+  }
+  return files;
+}
+
+/** File names (relative to generatedDir) that differ from a fresh generation; empty when up to date. */
+export function staleGeneratedFiles(generatedDir = GENERATED_DIR, protoFile = PROTO_FILE): string[] {
+  const fresh = mkdtempSync(path.join(tmpdir(), 'taskmanager-gen-'));
+  try {
+    generateTypes(fresh, protoFile);
+    const expected = readTree(fresh);
+    const actual = readTree(generatedDir);
+    const names = new Set([...expected.keys(), ...actual.keys()]);
+    return [...names].filter((name) => expected.get(name) !== actual.get(name)).sort();
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+}
+
+/** True when `generatedDir` has no generated files at all (npm run generate never ran there). */
+export function generatedTypesMissing(generatedDir = GENERATED_DIR): boolean {
+  return readTree(generatedDir).size === 0;
+}
