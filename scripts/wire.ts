@@ -48,6 +48,8 @@ each HTTP/2 frame passing through it, with headers and protobuf messages decoded
 Then point a client at the proxy, e.g. npm run client -- --port 50050`;
 
 const DEMO_TIMEOUT_MS = 30_000;
+/** Why a run stopped early when its reader went away (not Ctrl+C). */
+const OUTPUT_CLOSED = 'output closed';
 
 class UsageError extends Error {}
 
@@ -159,8 +161,8 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    // Piped into `head` or a pager that quit: stop quietly.
-    if (error.code === 'EPIPE') stop();
+    // Piped into `head` or a pager that quit: stop quietly, as a success.
+    if (error.code === 'EPIPE') ending.abort(OUTPUT_CLOSED);
   });
 
   try {
@@ -197,7 +199,8 @@ async function main(argv: string[]): Promise<number> {
       await new Promise((resolve) => ending.signal.addEventListener('abort', resolve, { once: true }));
       return 0;
     }
-    return await runDemo(runtime, listening, (spawned) => (client = spawned), ending.signal, info, jsonl);
+    const code = await runDemo(runtime, listening, (spawned) => (client = spawned), ending.signal, info, jsonl);
+    return ending.signal.reason === OUTPUT_CLOSED ? 0 : code;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -100,18 +100,20 @@ describe('npm run wire -- --demo --jsonl', () => {
 });
 
 describe('bad command lines and targets: one line on stderr, a non-zero exit', () => {
-  test('unknown flag, bad port, unreachable target; --help', async () => {
+  test('unknown flag, bad port, unreachable target, missing proto; --help', async () => {
     const port = await closedPort();
-    const [unknown, badPort, unreachable, help] = await Promise.all([
+    const [unknown, badPort, unreachable, noProto, help] = await Promise.all([
       runWire(['--bogus'], 10_000),
       runWire(['--listen', '99999'], 10_000),
       runWire(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`], 10_000),
+      runWire(['--proto', 'no/such.proto'], 10_000),
       runWire(['--help'], 10_000),
     ]);
     for (const [run, code, pattern] of [
       [unknown, 2, /^wire: unknown option --bogus /],
       [badPort, 2, /--listen must be PORT or HOST:PORT/],
       [unreachable, 1, /cannot reach the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/],
+      [noProto, 1, /cannot read the proto no\/such\.proto/],
     ] as const) {
       assert.equal(run.code, code, run.stderr);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);

@@ -288,6 +288,31 @@ describe('ConnectionDecoder', () => {
     assert.deepEqual(trailers.status, { code: 5, name: 'NOT_FOUND', message: 'not here' });
   });
 
+  test("a status that crosses the client's RST_STREAM is decoded, and the summary still counts one stream", () => {
+    const decoder = new ConnectionDecoder(1, schema);
+    decoder.push(
+      'c2s',
+      Buffer.concat([
+        CLIENT_PREFACE,
+        settings,
+        encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, requestHeaders('/taskmanager.TaskManager/GetTask')),
+      ]),
+      0,
+    );
+    decoder.push('s2c', settings, 0);
+    // The deadline passes: the client cancels, the server's DEADLINE_EXCEEDED is already on its way.
+    decoder.push('c2s', encodeFrame(FrameType.RST_STREAM, 0, 1, Buffer.from([0, 0, 0, 8])), 1);
+    const [late] = decoder.push(
+      's2c',
+      encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, literal('grpc-status', '4')),
+      2,
+    );
+    assert.deepEqual((late as FrameRecord).status, { code: 4, name: 'DEADLINE_EXCEEDED' });
+    assert.equal((late as FrameRecord).method, '/taskmanager.TaskManager/GetTask');
+    const summary = decoder.summary(3);
+    assert.deepEqual(summary.event === 'close' && [summary.streams, summary.streamCount, summary.maxConcurrentStreams], [[1], 1, 1]);
+  });
+
   test('bad input is described, never thrown: unknown type, malformed payloads, invalid protobuf, oversized frames', () => {
     const records = frameRecords(
       run([
@@ -313,10 +338,13 @@ describe('ConnectionDecoder', () => {
     assert.match(badSettings?.error ?? '', /not a multiple of 6/);
     assert.match(badWindow?.error ?? '', /must be 4 bytes/);
     assert.match(badMessage?.message?.error ?? '', /index out of range/);
+    assert.equal(badMessage?.message?.json, undefined, 'no named view of bytes that are not protobuf');
     assert.equal(badMessage?.message?.hex, 'ffffffff');
     assert.match(badPadding?.error ?? '', /pad length/);
     assert.match(orphan?.error ?? '', /CONTINUATION without/);
     assert.deepEqual(oversized?.oversized, { limit: 16_384 });
+    // 20,000 zero bytes are 4,000 empty gRPC messages: the first 16 are decoded, the rest counted.
+    assert.deepEqual([oversized?.messages?.length, oversized?.messagesNotShown], [16, 4000 - 16]);
   });
 
   test('text lines fit 80 columns and carry no colour codes unless asked', () => {

@@ -24,6 +24,8 @@ import type { Direction, EventRecord, FrameRecord, GrpcMessageRecord, WireRecord
 
 /** A header block (HEADERS + CONTINUATION frames) longer than this is not decoded. */
 const MAX_HEADER_BLOCK = 1 << 20;
+/** gRPC messages decoded per DATA frame; the rest are only counted. */
+const MAX_MESSAGES_SHOWN = 16;
 /** Stream ids listed in a connection's summary (a long-lived connection may carry millions). */
 const MAX_LISTED_STREAMS = 1000;
 /** Closed streams whose method is remembered, for the frames that trail behind them (RST_STREAM, WINDOW_UPDATE). */
@@ -261,9 +263,11 @@ export class ConnectionDecoder {
   #data(dir: Direction, frame: Frame, body: Buffer, record: FrameRecord): void {
     const stream = this.#stream(frame.streamId);
     const split = stream.splitters[dir].push(body);
-    const messages = split.messages.map((message) => this.#message(dir, stream, message));
+    // A frame of zeros is thousands of empty messages: decode and show the first few.
+    const messages = split.messages.slice(0, MAX_MESSAGES_SHOWN).map((message) => this.#message(dir, stream, message));
     if (messages.length > 0) record.message = messages[0];
     if (messages.length > 1) record.messages = messages;
+    if (split.messages.length > MAX_MESSAGES_SHOWN) record.messagesNotShown = split.messages.length - MAX_MESSAGES_SHOWN;
     if (split.partial) record.partial = split.partial;
     if (split.error) record.error = split.error;
     if (frame.flags & Flag.END_STREAM) this.#endDirection(dir, frame.streamId, record);
@@ -309,6 +313,14 @@ export class ConnectionDecoder {
         headerBlocks: { c2s: 0, s2c: 0 },
         ended: { c2s: false, s2c: false },
       };
+      if (this.#recentlyClosed.has(id)) {
+        // A frame that crossed the RST_STREAM closing its stream (e.g. the
+        // server's DEADLINE_EXCEEDED after the client's CANCEL): decoded on
+        // a throwaway state, not counted as a new stream.
+        stream.method = this.#recentlyClosed.get(id);
+        if (stream.method) stream.types = this.#schema?.method(stream.method);
+        return stream;
+      }
       this.#streams.set(id, stream);
       this.#streamCount += 1;
       if (this.#streamIds.length < MAX_LISTED_STREAMS) this.#streamIds.push(id);

@@ -76,6 +76,7 @@ function frameLines(record: FrameRecord, c: Colors, width: number): string[] {
   if (record.headers) details.push(...headerLines(record, c));
   const messages = record.messages ?? (record.message ? [record.message] : []);
   for (const message of messages) details.push(...messageLines(message, c, width));
+  if (record.messagesNotShown) details.push(c.dim(`and ${record.messagesNotShown} more gRPC messages, not decoded`));
   if (record.partial) details.push(c.dim(`part of a ${record.partial.length} B gRPC message: ${record.partial.received} B so far`));
   if (record.debug) details.push(`debug data: ${record.debug}`);
   if (record.hex) details.push(c.dim(`payload ${record.hex}`));
@@ -185,8 +186,9 @@ function eventLines(record: EventRecord, c: Colors): string[] {
       const ids = record.streams;
       const listed = ids.length <= 8 ? ids.join(' ') : `${ids.slice(0, 3).join(' ')} … ${ids.at(-1)}`;
       const streams = record.streamCount === 1 ? '1 stream' : `${record.streamCount} streams`;
+      const carried = record.streamCount === 0 ? 'no streams' : `${streams} (${listed}), up to ${record.maxConcurrentStreams} open at once`;
       return [
-        `${head} ${c.bold('closed')}: ${streams}${ids.length > 0 ? ` (${listed})` : ''}, up to ${record.maxConcurrentStreams} open at once`,
+        `${head} ${c.bold('closed')}: ${carried}`,
         `${DETAIL_INDENT}frames ${ARROWS.c2s} ${record.frames.c2s} ${ARROWS.s2c} ${record.frames.s2c} · bytes ${ARROWS.c2s} ${record.bytes.c2s} ${ARROWS.s2c} ${record.bytes.s2c}`,
       ];
     }

@@ -58,7 +58,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodeMessage(bytes: Uint8Array, type?: protobuf.Type): DecodedMessage {
   const raw = decodeRaw(bytes, type, 0);
   const decoded: DecodedMessage = { ...raw };
-  if (type) {
+  // Bytes the raw reading rejected get no named view: it would be made up
+  // (protobufjs reads strings leniently past the end of a Buffer).
+  if (type && raw.error === undefined) {
     try {
       const json = type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String });
       decoded.json = json;

@@ -45,8 +45,10 @@ export interface FrameRecord extends RecordBase {
 
   /** DATA: the (first) gRPC message that ends in this frame. */
   message?: GrpcMessageRecord;
-  /** DATA: every message that ends in this frame, when there is more than one. */
+  /** DATA: every message that ends in this frame, when there is more than one (the first 16). */
   messages?: GrpcMessageRecord[];
+  /** DATA: how many more messages ended in this frame, counted but not decoded. */
+  messagesNotShown?: number;
   /** DATA: a message that began but has not ended yet. */
   partial?: { received: number; length: number };
 
