@@ -8,10 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { formatAddress } from '../lib/cli.ts';
 import type { ChildTsProcess, ServerProcess } from '../lib/process.ts';
 import type { WireProxy } from '../lib/wire/proxy.ts';
 import type { WireRecord } from '../lib/wire/records.ts';
 
+// Not lib/proto.ts's REPO_ROOT: importing that module loads gRPC (see loadRuntime).
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
@@ -106,10 +108,6 @@ function parseHostPort(flag: string, text: string): { host: string; port: number
   return { host: match[1]?.replace(/^\[(.*)\]$/, '$1') ?? 'localhost', port };
 }
 
-function hostPort({ host, port }: { host: string; port: number }): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 async function main(argv: string[]): Promise<number> {
   let options: Options | 'help';
   try {
@@ -177,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
       const problem = await runtime.probe(target, 3000);
       if (problem) {
         console.error(
-          `wire: cannot reach the server at ${hostPort(target)} (${problem}); start it first (npm run server) or pass --target`,
+          `wire: cannot reach the server at ${formatAddress(target)} (${problem}); start it first (npm run server) or pass --target`,
         );
         return 1;
       }
@@ -189,11 +187,11 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'EADDRINUSE' ? 'the port is in use (another proxy?); pick another with --listen' : String(code ?? error);
-      console.error(`wire: cannot listen on ${hostPort(options.listen)}: ${why}`);
+      console.error(`wire: cannot listen on ${formatAddress(options.listen)}: ${why}`);
       return 1;
     }
-    const address = hostPort({ host: options.listen.host, port: listening.port });
-    info(`wire: listening on ${address}, forwarding to ${hostPort(target)}${options.demo ? '' : '. Ctrl+C stops.'}`);
+    const address = formatAddress({ host: options.listen.host, port: listening.port });
+    info(`wire: listening on ${address}, forwarding to ${formatAddress(target)}${options.demo ? '' : '. Ctrl+C stops.'}`);
     if (!options.demo) {
       info(`Point a client at it: npm run client -- --port ${listening.port}`);
       await new Promise((resolve) => ending.signal.addEventListener('abort', resolve, { once: true }));

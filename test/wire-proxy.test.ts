@@ -15,29 +15,13 @@ import { encodeGrpcMessage } from '../lib/wire/grpc-messages.ts';
 import { ProtoSchema } from '../lib/wire/protobuf.ts';
 import { startWireProxy, type WireProxy } from '../lib/wire/proxy.ts';
 import { type EventRecord, type FrameRecord, isFrame, type WireRecord } from '../lib/wire/records.ts';
+import { waitUntil, withTimeout } from './helpers.ts';
 
 const schema = ProtoSchema.load();
 const cleanups: Array<() => unknown> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** For conditions no event announces (how much a socket holds): checked every few ms, bounded. */
-async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface TcpServer {
   port: number;
@@ -66,7 +50,7 @@ async function tcpServer(): Promise<TcpServer> {
     nextSocket() {
       const index = taken++;
       if (sockets[index]) return Promise.resolve(sockets[index]);
-      return within(new Promise((resolve) => waiters.push(resolve)), 5000, 'a connection at the server');
+      return withTimeout(new Promise((resolve) => waiters.push(resolve)), 5000, 'a connection at the server');
     },
   };
 }
@@ -90,7 +74,7 @@ async function proxyTo(port: number): Promise<{ proxy: WireProxy; records: WireR
     closed(conn) {
       const done = records.find((record) => !isFrame(record) && record.event === 'close' && record.conn === conn);
       if (done) return Promise.resolve(done as EventRecord);
-      return within(new Promise((resolve) => closeWaiters.set(conn, resolve)), 5000, `connection ${conn} to close`);
+      return withTimeout(new Promise((resolve) => closeWaiters.set(conn, resolve)), 5000, `connection ${conn} to close`);
     },
   };
 }
@@ -107,7 +91,7 @@ function connect(port: number): Promise<net.Socket> {
 function collect(socket: net.Socket): Promise<Buffer> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return within(
+  return withTimeout(
     new Promise((resolve) => {
       const done = () => resolve(Buffer.concat(chunks));
       socket.once('end', done);
@@ -194,7 +178,7 @@ describe('backpressure', () => {
       for (let sent = 0; sent < total; sent += chunk.length) writer.write(chunk);
       writer.end();
       // The writer keeps most of it: the kernel's buffers fill, then the proxy stops reading.
-      await waitFor(() => writer.writableLength >= 8 << 20, 10_000, 'the writer to be held back');
+      await waitUntil(() => writer.writableLength >= 8 << 20, 10_000, 'the writer to be held back');
       assert.ok(proxy.bufferedBytes() < 1 << 20, `the proxy holds ${proxy.bufferedBytes()} B`);
       let received = 0;
       let sameBytes = true;
@@ -204,7 +188,7 @@ describe('backpressure', () => {
         received += data.length;
       });
       reader.resume();
-      await within(new Promise((resolve) => reader.once('end', resolve)), 20_000, 'all bytes to arrive');
+      await withTimeout(new Promise((resolve) => reader.once('end', resolve)), 20_000, 'all bytes to arrive');
       assert.equal(received, total);
       assert.ok(sameBytes);
     });
@@ -217,10 +201,10 @@ describe('peers that reset or vanish, and a target that is not there', () => {
     const serverClosed = new Promise((resolve) => server.once('close', resolve));
     const serverError = new Promise<NodeJS.ErrnoException>((resolve) => server.once('error', resolve));
     client.write(CLIENT_PREFACE.subarray(0, 10));
-    await within(new Promise((resolve) => server.once('data', resolve)), 5000, 'the first bytes at the server');
+    await withTimeout(new Promise((resolve) => server.once('data', resolve)), 5000, 'the first bytes at the server');
     client.resetAndDestroy();
-    assert.equal((await within(serverError, 5000, 'a reset at the server')).code, 'ECONNRESET');
-    await within(serverClosed, 5000, 'the server socket to close');
+    assert.equal((await withTimeout(serverError, 5000, 'a reset at the server')).code, 'ECONNRESET');
+    await withTimeout(serverClosed, 5000, 'the server socket to close');
     await closed(1);
     assert.ok(events(records).some((record) => record.event === 'error' && record.dir === 'c2s'));
     // Still serving.
@@ -288,7 +272,7 @@ describe('grpc-js through the proxy', () => {
     const watch = client.WatchTasks({});
     watch.on('data', (event: TaskEvent) => received.push(event));
     watch.on('error', () => {});
-    await waitFor(() => watchers.size === 1, 5000, 'the watch to reach the server');
+    await waitUntil(() => watchers.size === 1, 5000, 'the watch to reach the server');
     const metadata = new grpc.Metadata();
     metadata.set('authorization', 'Bearer t0k3n');
     const [first, second, missing] = await Promise.allSettled([
@@ -299,7 +283,7 @@ describe('grpc-js through the proxy', () => {
     assert.equal(first.status, 'fulfilled');
     assert.equal(second.status, 'fulfilled');
     assert.equal(missing.status, 'rejected');
-    await waitFor(() => received.length === 2, 5000, 'two events on the watch');
+    await waitUntil(() => received.length === 2, 5000, 'two events on the watch');
     watch.cancel();
     client.close();
     const summary = await closed(1);
@@ -372,7 +356,7 @@ describe('HPACK against nghttp2', () => {
         'x-printable': printable,
         ...(n === 30 ? { 'x-huge': 'h'.repeat(5000) } : {}),
       });
-      const answer = await within(
+      const answer = await withTimeout(
         new Promise<http2.IncomingHttpHeaders>((resolve) => request.once('response', resolve)),
         5000,
         `response ${n}`,

@@ -128,11 +128,11 @@ function statusColor(record: FrameRecord, c: Colors): (text: string) => string {
 }
 
 function messageLines(message: GrpcMessageRecord, c: Colors, width: number): string[] {
-  const parts = [`gRPC message ${message.length} B`];
-  if (message.compressed) parts.push('compressed');
-  if (message.type) parts.push(message.type);
-  if (message.jsonLength !== undefined) parts.push(`${message.jsonLength} B as JSON`);
-  const lines = [c.green(parts.join(' · '))];
+  // The 5-byte prefix (compressed flag, length), then what the method path says the message is.
+  let title = `gRPC message, ${message.compressed ? 'compressed' : 'uncompressed'}, ${message.length} B`;
+  if (message.type) title += `: ${message.type.slice(message.type.lastIndexOf('.') + 1)}`;
+  if (message.jsonLength !== undefined) title += ` · ${message.jsonLength} B as JSON`;
+  const lines = [c.green(title)];
   if (message.note) lines.push(c.yellow(message.note));
   lines.push(...fieldLines(message, 0, c, width));
   if (message.json !== undefined) lines.push(c.dim(`JSON ${JSON.stringify(message.json)}`));
