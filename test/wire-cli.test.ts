@@ -61,7 +61,7 @@ async function closedPort(): Promise<number> {
 
 describe('npm run wire -- --demo --jsonl', () => {
   test('several calls interleaved on one connection: HEADERS and DATA of 3+ streams, trailers with grpc-status, fields by number', async () => {
-    const { code, stdout, stderr } = await runWire(['--demo', '--jsonl'], 30_000);
+    const { code, stdout, stderr } = await runWire(['--demo', '--jsonl'], 45_000);
     assert.equal(code, 0, stderr);
     const records = stdout
       .trim()
@@ -103,11 +103,11 @@ describe('bad command lines and targets: one line on stderr, a non-zero exit', (
   test('unknown flag, bad port, unreachable target, missing proto; --help', async () => {
     const port = await closedPort();
     const [unknown, badPort, unreachable, noProto, help] = await Promise.all([
-      runWire(['--bogus'], 10_000),
-      runWire(['--listen', '99999'], 10_000),
-      runWire(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`], 10_000),
-      runWire(['--proto', 'no/such.proto'], 10_000),
-      runWire(['--help'], 10_000),
+      runWire(['--bogus'], 30_000),
+      runWire(['--listen', '99999'], 30_000),
+      runWire(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`], 30_000),
+      runWire(['--proto', 'no/such.proto'], 30_000),
+      runWire(['--help'], 30_000),
     ]);
     for (const [run, code, pattern] of [
       [unknown, 2, /^wire: unknown option --bogus /],
@@ -132,7 +132,7 @@ describe('bad command lines and targets: one line on stderr, a non-zero exit', (
     const { port } = target.address() as net.AddressInfo;
     try {
       let sent = false;
-      const run = await runWire(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`], 10_000, (text, child) => {
+      const run = await runWire(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`], 30_000, (text, child) => {
         if (!sent && /listening on/.test(text)) {
           sent = true;
           child.kill('SIGINT');
