@@ -6,7 +6,9 @@
 //
 // The decoding itself is hpack.js (npm): the de facto JavaScript HPACK (the
 // spdy stack of webpack-dev-server), small, checked here against the RFC's
-// examples and against Node's own HTTP/2 (nghttp2) in test/wire-proxy.test.ts.
+// examples (test/wire-decode.test.ts) and against Node's own HTTP/2, nghttp2,
+// both ways (test/wire-proxy.test.ts). Why it and not another: the commit
+// that added it.
 // It is used through this file only, synchronously, and never trusted not to throw.
 import hpack from 'hpack.js';
 
