@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const colors = !jsonl && pc.isColorSupported;
-  const width = process.stdout.isTTY ? process.stdout.columns : 80;
+  const width = (process.stdout.isTTY && process.stdout.columns) || 80;
   // Messages about the run (and the demo client's own output): on stderr beside JSON lines, cut to the width beside text.
   const info = (text: string) =>
     jsonl ? process.stderr.write(`${text}\n`) : write(`${runtime.fit(colors ? pc.dim(text) : text, width)}\n`);
