@@ -17,6 +17,7 @@ import {
   type TaskManagerClient,
   type UnaryMethod,
 } from '../lib/client-runtime.ts';
+import { displayPath } from '../lib/display-path.ts';
 import type { Implementation } from '../lib/implementation.ts';
 import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
@@ -143,7 +144,7 @@ export class Harness {
 
   /** The path of an implementation file, relative to the repo, for messages. */
   implFile(name: string): string {
-    return path.relative(REPO_ROOT, path.join(this.options.impl.dir, name)).split(path.sep).join('/');
+    return displayPath(path.join(this.options.impl.dir, name));
   }
 
   /**

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
+import { displayPath } from '../lib/display-path.ts';
 import type { Implementation } from '../lib/implementation.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { PHASES } from './phases/index.ts';
@@ -35,9 +36,8 @@ export interface NextStep {
 
 /** A phase's file as the learner sees it: exercises/x.ts is the implementation folder's x.ts. */
 export function displayFile(file: string, impl: Implementation): string {
-  if (!file.startsWith('exercises/')) return file;
-  const relative = path.relative(REPO_ROOT, path.join(impl.dir, file.slice('exercises/'.length)));
-  return (relative.startsWith('..') ? path.join(impl.dir, file.slice('exercises/'.length)) : relative).split(path.sep).join('/');
+  if (!file.startsWith('exercises/')) return displayPath(path.join(REPO_ROOT, file));
+  return displayPath(path.join(impl.dir, file.slice('exercises/'.length)));
 }
 
 /** The phase file a text names (`server.ts installs…`, `…(client.ts)`), else the phase's first file. */

@@ -2,12 +2,12 @@
 // Exit 0 when every selected check passes, 1 when one fails, 2 when the code could not be run.
 // `--watch` checks again on every save (checker/watch.ts); `--hint` (`npm run hint`)
 // prints the hint for the first check that does not pass (checker/hints.ts).
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { displayFolder } from '../lib/display-path.ts';
 import { type Implementation, resolveImplementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
-import { displayFile, showHint } from './hints.ts';
+import { showHint } from './hints.ts';
 import { PHASES } from './phases/index.ts';
 import { runChecker } from './run.ts';
 import { watchCommand } from './watch.ts';
@@ -107,7 +107,7 @@ process.exit(exitCode);
 /** One line per phase before a full run: where the learner is going, and the files of each step. */
 function printOverview(): void {
   const width = Math.max(...PHASES.map((phase) => phase.title.length));
-  const folder = `${path.posix.dirname(displayFile('exercises/server.ts', impl))}/`;
+  const folder = displayFolder(impl.dir);
   console.log(pc.dim(`The phases, graded in order; the first that does not pass is yours (files in ${folder}):`));
   for (const phase of PHASES) {
     const files = phase.files.map((file) => (file.startsWith('exercises/') ? file.slice('exercises/'.length) : file)).join(', ');

@@ -8,6 +8,7 @@
 import { type FSWatcher, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
+import { displayFolder, displayPath } from '../lib/display-path.ts';
 import type { Implementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
@@ -179,11 +180,7 @@ export function watchCommand(options: WatchOptions): Promise<never> {
   const input = process.stdin;
   const print = (line = '') => console.log(line);
   const interactive = input.isTTY === true;
-  const shown = (file: string) => {
-    const relative = path.relative(REPO_ROOT, file);
-    return (relative.startsWith('..') ? file : relative).split(path.sep).join('/') || '.';
-  };
-  const implShown = `${shown(options.impl.dir)}/`;
+  const implShown = displayFolder(options.impl.dir);
   let last: CheckerOutcome | undefined;
 
   const keysLine = () =>
@@ -248,12 +245,12 @@ export function watchCommand(options: WatchOptions): Promise<never> {
       const watcher = watch(target.dir, { recursive: target.recursive }, (_event, filename) => {
         const name = filename?.toString();
         if (name !== undefined && !target.accept(name)) return;
-        scheduler.changed(name === undefined ? 'a file was saved' : `saved ${shown(path.join(target.dir, name))}`);
+        scheduler.changed(name === undefined ? 'a file was saved' : `saved ${displayPath(path.join(target.dir, name))}`);
       });
-      watcher.on('error', (error) => print(c.yellow(`(stopped watching ${shown(target.dir)}: ${error.message})`)));
+      watcher.on('error', (error) => print(c.yellow(`(stopped watching ${displayPath(target.dir)}: ${error.message})`)));
       watchers.push(watcher);
     } catch (error) {
-      print(c.yellow(`(cannot watch ${shown(target.dir)}: ${error instanceof Error ? error.message : String(error)})`));
+      print(c.yellow(`(cannot watch ${displayPath(target.dir)}: ${error instanceof Error ? error.message : String(error)})`));
     }
   }
 

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isEntryPoint } from '../lib/cli.ts';
+import { displayFolder, displayPath } from '../lib/display-path.ts';
 import { GENERATED_DIR, generatorFlags, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
 
 const GENERATOR = createRequire(import.meta.url).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
@@ -55,7 +56,7 @@ export function staleGeneratedFiles(generatedDir = GENERATED_DIR, protoFile = PR
 function regenerate(): void {
   rmSync(GENERATED_DIR, { recursive: true, force: true });
   generateTypes(GENERATED_DIR);
-  console.log(`generated types: ${path.relative(REPO_ROOT, GENERATED_DIR)}/ from ${path.relative(REPO_ROOT, PROTO_FILE)}`);
+  console.log(`generated types: ${displayFolder(GENERATED_DIR)} from ${displayPath(PROTO_FILE)}`);
 }
 
 if (isEntryPoint(import.meta.url)) {

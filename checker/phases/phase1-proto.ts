@@ -1,6 +1,5 @@
 // Phase 1: the proto and the generated types.
-import path from 'node:path';
-import { REPO_ROOT } from '../../lib/proto.ts';
+import { displayPath } from '../../lib/display-path.ts';
 import { staleGeneratedFiles } from '../../scripts/generate.ts';
 import { enumProblems, fieldProblems, ProtoDescription, serviceProblems, teachingProblems } from '../contract.ts';
 import type { Harness } from '../harness.ts';
@@ -31,8 +30,7 @@ function failIfAny(problems: string[], expected: string, hint?: string): void {
 
 /** The proto's path for messages: relative inside the repo, absolute elsewhere. */
 function protoName(harness: Harness): string {
-  const relative = path.relative(REPO_ROOT, harness.options.protoFile);
-  return relative.startsWith('..') ? harness.options.protoFile : relative.split(path.sep).join('/');
+  return displayPath(harness.options.protoFile);
 }
 
 export const phase1: Phase = {
