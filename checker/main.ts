@@ -6,10 +6,10 @@
 //
 // Output through a pipe is output: this program never calls process.exit() with
 // output pending; it sets process.exitCode and lets the process end.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { exitAfterOutput } from '../lib/cli.ts';
+import { displayFolder } from '../lib/display-path.ts';
 import { displayFile, type Implementation, resolveImplementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
 import { phaseFiles } from './harness/phase.ts';
@@ -74,7 +74,7 @@ interface Values {
 /** One line per phase before a full run: where the learner is going, and the files of each phase. */
 function printOverview(impl: Implementation): void {
   const width = Math.max(...PHASES.map((phase) => phase.title.length));
-  const folder = `${path.posix.dirname(displayFile('server.ts', impl))}/`;
+  const folder = displayFolder(impl.dir);
   console.log(pc.dim(`The phases, graded in order; the first that does not pass is yours (files in ${folder}):`));
   for (const phase of PHASES) console.log(pc.dim(`  ${phase.number}  ${phase.title.padEnd(width)}  ${phaseFiles(phase).join(', ')}`));
   console.log('');

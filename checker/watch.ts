@@ -9,6 +9,7 @@ import { type FSWatcher, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
 import { exitAfterOutput } from '../lib/cli.ts';
+import { displayFolder, displayPath } from '../lib/display-path.ts';
 import type { Implementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
@@ -182,11 +183,8 @@ export function watchCommand(options: WatchOptions): Promise<never> {
   const input = process.stdin;
   const print = (line = '') => console.log(line);
   const interactive = input.isTTY === true;
-  const shown = (file: string) => {
-    const relative = path.relative(REPO_ROOT, file);
-    return (relative.startsWith('..') ? file : relative).split(path.sep).join('/') || '.';
-  };
-  const implShown = `${shown(options.impl.dir)}/`;
+  const shown = (file: string) => displayPath(file);
+  const implShown = displayFolder(options.impl.dir);
   let last: RunOutcome | undefined;
   /** After the first run, a save re-checks from the learner's current phase on (the earlier ones passed). */
   let phases = options.phases;

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { displayPath } from './display-path.ts';
 import { REPO_ROOT } from './proto.ts';
 
 export const IMPLEMENTATIONS = ['exercises', 'solutions'] as const;
@@ -45,12 +46,10 @@ export async function runAsProgram(file: string, args: string[]): Promise<void> 
 /**
  * A file as the learner sees it in messages: "server.ts" is the implementation
  * folder's (exercises/server.ts, or the --impl folder's), a path with a slash is
- * the repo's (protos/task_manager.proto). Relative to the repo when inside it,
- * with forward slashes: it reads the same on every system and pastes into a command.
+ * the repo's (protos/task_manager.proto); written the way the learner's
+ * platform writes paths (lib/display-path.ts).
  */
 export function displayFile(file: string, impl: Implementation): string {
-  if (file.includes('/')) return file;
-  const absolute = path.join(impl.dir, file);
-  const relative = path.relative(REPO_ROOT, absolute);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative).split(path.sep).join('/');
+  const absolute = file.includes('/') ? path.join(REPO_ROOT, file) : path.join(impl.dir, file);
+  return displayPath(absolute) + (file.endsWith('/') ? path.sep : '');
 }

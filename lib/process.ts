@@ -1,7 +1,9 @@
 // Running TypeScript files as child processes: capture their output (capped),
-// wait for a line, and stop them together with anything they started. Used by
-// `npm run solution`, the checker and the tests. Works on Linux, macOS and Windows.
-import { type ChildProcess, spawn } from 'node:child_process';
+// wait for a line, and stop them together with anything they started (tsx's
+// esbuild service, a server a learner's script starts). Used by `npm run
+// solution`, the checker and the tests. Works on Linux, macOS and Windows.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './proto.ts';
 import { listeningLine } from './protocol.ts';
@@ -22,7 +24,11 @@ export interface ChildTsProcess {
   waitForLine(pattern: LineMatcher, timeoutMs: number): Promise<string | undefined>;
   /** Like waitForLine, but a matching line printed already counts too. */
   findLine(pattern: LineMatcher, timeoutMs: number): Promise<string | undefined>;
-  /** SIGTERM, then SIGKILL after graceMs; resolves when the process has exited. */
+  /**
+   * Stops the process and everything it started: SIGTERM to its process group, then SIGKILL after
+   * graceMs (POSIX); on Windows the whole tree at once (see killTrees). Resolves once it has exited
+   * and its output is closed, which a surviving grandchild holding the output would prevent.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -64,7 +70,7 @@ export function spawnCaptured(
     cwd: REPO_ROOT,
     env: { ...env, NO_COLOR: '1' },
     stdio: [stdin, 'pipe', 'pipe'],
-    // Its own process group on POSIX, so stop() reaches anything it spawned.
+    // Its own process group on POSIX, so killTrees reaches anything it spawned.
     detached: !IS_WINDOWS,
     windowsHide: true,
   });
@@ -77,11 +83,16 @@ export function spawnCaptured(
   let resolveExited: (status: number | string) => void;
   const exited = new Promise<number | string>((resolve) => (resolveExited = resolve));
   // Report the exit only once both output streams are drained, so no last line is lost.
+  // Until then something of its tree may still run (e.g. a grandchild that inherited the output),
+  // so the process stays among the live children to kill.
+  let settled = false;
   const settle = () => {
-    if (exitStatus !== undefined && openStreams === 0) resolveExited(exitStatus);
+    if (exitStatus === undefined || openStreams > 0 || settled) return;
+    settled = true;
+    liveChildren.delete(child);
+    resolveExited(exitStatus);
   };
   child.once('exit', (code, signalName) => {
-    liveChildren.delete(child);
     exitStatus = code ?? signalName ?? 'unknown';
     settle();
   });
@@ -128,12 +139,11 @@ export function spawnCaptured(
       return output.find((line) => matches(pattern, line)) ?? this.waitForLine(pattern, timeoutMs);
     },
     async stop(graceMs = 2000) {
-      if (exitStatus === undefined) {
-        signal(child, 'SIGTERM');
-        const timer = setTimeout(() => signal(child, 'SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
+      if (settled) return;
+      killTrees([child], 'SIGTERM');
+      const timer = setTimeout(() => killTrees([child], 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -178,18 +188,66 @@ export async function startServerProcess(file: string, options: StartServerProce
   return { ...launched, ...listeningLine.parse(line)! };
 }
 
-function signal(child: ChildProcess, name: NodeJS.Signals): void {
-  try {
-    if (!IS_WINDOWS && child.pid !== undefined) process.kill(-child.pid, name);
-    else child.kill(name);
-  } catch {
-    // Already gone.
+/** A program and its arguments, run without a shell. */
+export interface Command {
+  command: string;
+  args: string[];
+}
+
+/**
+ * The command that ends these processes and everything they started, on Windows: taskkill /T (the
+ * whole tree) /F (forced: console programs have no SIGTERM to honour, and Node's own kill() is a
+ * forced TerminateProcess too). Taken from %SystemRoot%\System32 when known, so no other
+ * taskkill on the PATH (or in the current folder, which Windows searches first) is run.
+ */
+export function taskkillCommand(pids: readonly number[], env: NodeJS.ProcessEnv = process.env): Command {
+  const systemRoot = env.SystemRoot ?? env.SYSTEMROOT;
+  return {
+    command: systemRoot ? path.win32.join(systemRoot, 'System32', 'taskkill.exe') : 'taskkill',
+    args: ['/T', '/F', ...pids.flatMap((pid) => ['/PID', String(pid)])],
+  };
+}
+
+/**
+ * Ends each child and everything it started.
+ * - POSIX: `signal` to the child's process group (spawnCaptured makes each child lead one). The
+ *   group outlives its leader while a member runs, so this also reaches a grandchild left behind.
+ * - Windows has neither signals nor process groups: taskkill /T /F ends each tree. Windows finds a
+ *   tree through its root, so it works only while the child itself still runs: an orphaned
+ *   grandchild can no longer be found (hence the tree, not the child alone, and at once).
+ * Synchronous, so that it also works in an 'exit' handler: on Windows, a child still running when
+ * this process exits is killed with it (libuv's job object), and so would an unfinished taskkill.
+ */
+export function killTrees(
+  children: readonly ChildProcess[],
+  signal: NodeJS.Signals,
+  { platform = process.platform, env = process.env }: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {},
+): void {
+  if (platform === 'win32') {
+    const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+    const pids = running.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+    if (pids.length > 0) {
+      const { command, args } = taskkillCommand(pids, env);
+      const result = spawnSync(command, args, { env, stdio: 'ignore', windowsHide: true, timeout: 10_000 });
+      if (result.status === 0) return;
+    }
+    // No taskkill, or it failed: end at least the children themselves.
+    for (const child of running) child.kill('SIGKILL');
+    return;
+  }
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
   }
 }
 
-/** Kills every child still running, at once (for process exit and Ctrl+C). */
+/** Kills every child still running (or whose grandchildren may be), at once: for process exit and Ctrl+C. */
 export function killAllChildren(): void {
-  for (const child of liveChildren) signal(child, 'SIGKILL');
+  killTrees([...liveChildren], 'SIGKILL');
 }
 
 process.on('exit', killAllChildren);

@@ -5,12 +5,13 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { isEntryPoint } from '../lib/cli.ts';
 import { generateTypes, staleGeneratedFiles } from '../lib/codegen.ts';
+import { displayFolder, displayPath } from '../lib/display-path.ts';
 import { GENERATED_DIR, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
 
 function regenerate(): void {
   rmSync(GENERATED_DIR, { recursive: true, force: true });
   generateTypes(GENERATED_DIR);
-  console.log(`generated types: ${path.relative(REPO_ROOT, GENERATED_DIR)}/ from ${path.relative(REPO_ROOT, PROTO_FILE)}`);
+  console.log(`generated types: ${displayFolder(GENERATED_DIR)} from ${displayPath(PROTO_FILE)}`);
 }
 
 if (isEntryPoint(import.meta.url)) {

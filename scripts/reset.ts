@@ -1,6 +1,8 @@
 // `npm run reset -- <file>|--all [--yes]`: puts exercises/<file> back to the
 // skeleton it was when you started, after asking. Your version is kept in
 // .checker/backups/<time>/ first, so a reset can be undone by copying it back.
+// A file that differs from its skeleton only in line endings (CRLF, as Windows
+// editors may save it) counts as the skeleton: nothing to reset.
 //
 // The skeletons come from checker/pristine/<file>.txt, byte-identical copies of
 // exercises/ as published (test/reset.test.ts proves it), never from git: a
@@ -15,6 +17,8 @@ import pc from 'picocolors';
 import { stateDir } from '../checker/hints.ts';
 import { isEntryPoint } from '../lib/cli.ts';
 import { countChanges, diffLines, splitLines } from '../lib/diff.ts';
+import { displayFolder, displayPath } from '../lib/display-path.ts';
+import { comparableText } from '../lib/line-endings.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 
 export const PRISTINE_DIR = path.join(REPO_ROOT, 'checker/pristine');
@@ -51,42 +55,41 @@ export interface PlannedReset {
   added: number;
 }
 
-/** What resetting `names` in `dir` would change: only the files that differ from their skeleton. */
+/** What resetting `names` in `dir` would change: only the files whose text differs from their skeleton (line endings aside). */
 export function planReset(names: readonly string[], dir: string, pristineDir: string = PRISTINE_DIR): PlannedReset[] {
   return names.flatMap((name) => {
     const file = path.join(dir, name);
     const pristine = pristineContent(name, pristineDir);
     const current = existsSync(file) ? readFileSync(file) : undefined;
-    if (current?.equals(pristine)) return [];
-    const { removed, added } = countChanges(diffLines(splitLines(pristine.toString('utf8')), splitLines(current?.toString('utf8') ?? '')));
+    const skeletonText = comparableText(pristine);
+    const currentText = current === undefined ? undefined : comparableText(current);
+    if (currentText === skeletonText) return [];
+    const { removed, added } = countChanges(diffLines(splitLines(skeletonText), splitLines(currentText ?? '')));
     return [{ name, file, current, pristine, removed, added }];
   });
 }
 
-/** Copies each current file to `backupDir`, then writes the skeleton over it. Returns the backups made. */
-export function applyReset(plan: readonly PlannedReset[], backupDir: string): string[] {
-  const backups: string[] = [];
-  for (const entry of plan) {
-    if (entry.current !== undefined) {
-      mkdirSync(backupDir, { recursive: true });
-      const backup = path.join(backupDir, entry.name);
-      copyFileSync(entry.file, backup);
-      backups.push(backup);
-    }
-    writeFileSync(entry.file, entry.pristine);
+/** Copies the current file (if any) to `backupDir`, then writes the skeleton over it. Returns the backup made, if any. */
+export function resetFile(entry: PlannedReset, backupDir: string): string | undefined {
+  let backup: string | undefined;
+  if (entry.current !== undefined) {
+    mkdirSync(backupDir, { recursive: true });
+    backup = path.join(backupDir, entry.name);
+    copyFileSync(entry.file, backup);
   }
-  return backups;
+  writeFileSync(entry.file, entry.pristine);
+  return backup;
+}
+
+/** resetFile for each entry of the plan, in order. Returns the backups made. */
+export function applyReset(plan: readonly PlannedReset[], backupDir: string): string[] {
+  return plan.flatMap((entry) => resetFile(entry, backupDir) ?? []);
 }
 
 /** A folder name for this moment: 2026-01-31T09-30-00 (no colons, for Windows). */
 export function backupFolderName(now: Date = new Date()): string {
   return now.toISOString().slice(0, 19).replaceAll(':', '-');
 }
-
-const shown = (file: string) => {
-  const relative = path.relative(REPO_ROOT, file);
-  return (relative.startsWith('..') ? file : relative).split(path.sep).join('/');
-};
 
 async function main(argv: string[]): Promise<number> {
   let values: { all?: boolean; yes?: boolean; dir?: string; help?: boolean };
@@ -131,35 +134,52 @@ async function main(argv: string[]): Promise<number> {
   const dir = values.dir ? path.resolve(values.dir) : EXERCISES_DIR;
   const plan = planReset(chosen, dir);
   for (const name of chosen.filter((n) => !plan.some((entry) => entry.name === n))) {
-    console.log(pc.dim(`${shown(path.join(dir, name))} is already the skeleton`));
+    console.log(pc.dim(`${displayPath(path.join(dir, name))} is already the skeleton`));
   }
   if (plan.length === 0) return 0;
 
+  // Each message says what has happened by the time it prints: the plan is a question
+  // until it is confirmed, and a backup is announced once it exists.
   const backupDir = path.join(stateDir(), 'backups', backupFolderName());
-  console.log(`This puts back the skeleton of:`);
+  const saves = plan.some((entry) => entry.current !== undefined);
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  if (!values.yes && !interactive) {
+    console.error(pc.red('Not resetting: nobody can confirm here (no terminal). Nothing was changed or saved.'));
+    console.error(`It would have reset: ${plan.map((entry) => displayPath(entry.file)).join(', ')}`);
+    console.error('Run it in a terminal, or add --yes.');
+    return 1;
+  }
+  console.log(values.yes ? 'Putting back the skeleton of:' : 'Resetting puts back the skeleton of:');
   for (const entry of plan) {
     const change =
       entry.current === undefined ? 'missing' : `your version: ${pc.green(`+${entry.added}`)} ${pc.red(`-${entry.removed}`)} lines`;
-    console.log(`  ${pc.bold(shown(entry.file))}  ${pc.dim(`(${change})`)}`);
+    console.log(`  ${pc.bold(displayPath(entry.file))}  ${pc.dim(`(${change})`)}`);
   }
-  console.log(pc.dim(`Your version is saved first in ${shown(backupDir)}/`));
-
   if (!values.yes) {
-    if (!process.stdin.isTTY || !process.stdout.isTTY) {
-      console.error(pc.red('Not resetting: nobody can confirm here (no terminal). Run it in a terminal, or add --yes.'));
-      return 1;
-    }
+    if (saves) console.log(pc.dim(`Your version will be saved first in ${displayFolder(backupDir)}`));
     const prompt = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await prompt.question(`Reset ${plan.length === 1 ? 'it' : `these ${plan.length} files`}? [y/N] `);
     prompt.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
-      console.log('Nothing changed.');
+      console.log('Nothing was changed or saved.');
       return 0;
     }
   }
-  applyReset(plan, backupDir);
-  for (const entry of plan) console.log(`${pc.green('✔')} ${shown(entry.file)} is the skeleton again`);
-  if (plan.some((entry) => entry.current !== undefined)) console.log(pc.dim(`Your version: ${shown(backupDir)}/`));
+
+  for (const [index, entry] of plan.entries()) {
+    try {
+      resetFile(entry, backupDir);
+    } catch (error) {
+      console.error(pc.red(`✘ Could not reset ${displayPath(entry.file)}: ${error instanceof Error ? error.message : String(error)}`));
+      const untried = plan.slice(index + 1).map((other) => displayPath(other.file));
+      if (untried.length > 0) console.error(`Not tried: ${untried.join(', ')}`);
+      const saved = existsSync(backupDir) ? readdirSync(backupDir) : [];
+      if (saved.length > 0) console.error(`Saved in ${displayFolder(backupDir)} before that: ${saved.join(', ')}`);
+      return 1;
+    }
+    console.log(`${pc.green('✔')} ${displayPath(entry.file)} is the skeleton again`);
+  }
+  if (saves) console.log(pc.dim(`Your version was saved in ${displayFolder(backupDir)}`));
   return 0;
 }
 

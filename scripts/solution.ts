@@ -4,12 +4,14 @@
 // `npm run solution -- server` / `-- client` run one side, like `npm run server -- --impl solutions`.
 // `npm run solution -- --diff [file]` shows what your exercises/<file> lacks: a
 // coloured unified diff against solutions/<file> (every file when none is named).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { runDemo } from '../lib/client-demo.ts';
 import { unifiedDiff } from '../lib/diff.ts';
+import { displayPath } from '../lib/display-path.ts';
 import { PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
+import { readComparableText } from '../lib/line-endings.ts';
 import { startServerProcess } from '../lib/process.ts';
 import * as reference from '../solutions/client.ts';
 
@@ -64,13 +66,16 @@ function showDiff(files: string[]): number {
   }
   for (const name of names) {
     const yours = path.join(exercises.dir, name);
-    const text = existsSync(yours) ? readFileSync(yours, 'utf8') : '';
-    const diff = unifiedDiff(text, readFileSync(path.join(solutions.dir, name), 'utf8'), {
+    const reference = path.join(solutions.dir, name);
+    // Line endings aside: a file saved with CRLF is not different line by line.
+    const text = existsSync(yours) ? readComparableText(yours) : '';
+    const diff = unifiedDiff(text, readComparableText(reference), {
+      // Diff headers keep forward slashes on every platform, as git diff and patch tools expect.
       oldName: `exercises/${name} (yours)`,
       newName: `solutions/${name} (reference)`,
       colors: pc.isColorSupported,
     });
-    process.stdout.write(diff || pc.green(`exercises/${name} is the same as solutions/${name}\n`));
+    process.stdout.write(diff || pc.green(`${displayPath(yours)} is the same as ${displayPath(reference)}\n`));
   }
   if (names.length > 0)
     console.log(pc.dim(`${pc.red('-')} your lines the reference does not have · ${pc.green('+')} reference lines yours lacks`));

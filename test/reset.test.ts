@@ -81,15 +81,28 @@ describe('reset', () => {
 
     const refused = await run('scripts/reset.ts', ['server.ts', '--dir', dir], { [STATE_DIR_ENV]: state });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /Not resetting: nobody can confirm here \(no terminal\)\. Run it in a terminal, or add --yes\./);
+    assert.match(refused.stderr, /Not resetting: nobody can confirm here \(no terminal\)\. Nothing was changed or saved\./);
+    assert.match(refused.stderr, /It would have reset: .*server\.ts\nRun it in a terminal, or add --yes\./);
+    assert.doesNotMatch(refused.stdout + refused.stderr, /is saved|was saved|will be saved/, 'no backup was made, so none is announced');
     assert.equal(readFileSync(server, 'utf8'), 'export const mine = 1;\n', 'untouched');
+    assert.ok(!existsSync(path.join(state, 'backups')), 'nothing saved');
 
     const done = await run('scripts/reset.ts', ['exercises/server.ts', '--dir', dir, '--yes'], { [STATE_DIR_ENV]: state });
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /✔ .*server\.ts is the skeleton again/);
+    assert.match(done.stdout, /✔ .*server\.ts is the skeleton again\nYour version was saved in \S+[\\/]$/m);
     assert.ok(readFileSync(server).equals(readFileSync(path.join(PRISTINE_DIR, `server.ts${PRISTINE_SUFFIX}`))));
     const [backup] = readdirSync(path.join(state, 'backups'));
     assert.equal(readFileSync(path.join(state, 'backups', backup!, 'server.ts'), 'utf8'), 'export const mine = 1;\n');
+    assert.ok(done.stdout.trimEnd().endsWith(`${backup}${path.sep}`), 'the message names the backup folder that exists');
+
+    // A missing file is restored, and no backup is announced: there was nothing to save.
+    const missing = await run('scripts/reset.ts', ['server.ts', '--dir', dir, '--yes'], { [STATE_DIR_ENV]: tempDir('state-') });
+    assert.match(missing.stdout, /server\.ts is already the skeleton/);
+    unlinkSync(server);
+    const restored = await run('scripts/reset.ts', ['server.ts', '--dir', dir, '--yes'], { [STATE_DIR_ENV]: state });
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /\(missing\)/);
+    assert.doesNotMatch(restored.stdout, /saved/);
 
     const again = await run('scripts/reset.ts', ['--all', '--dir', dir]);
     assert.equal(again.code, 0, 'nothing to confirm when everything is pristine');

@@ -1,7 +1,6 @@
 // Phase 1: the proto and the generated types.
-import path from 'node:path';
 import { generatedTypesMissing, staleGeneratedFiles } from '../../../lib/codegen.ts';
-import { REPO_ROOT } from '../../../lib/proto.ts';
+import { displayPath } from '../../../lib/display-path.ts';
 import { CheckFailure, NotRun } from '../../harness/failures.ts';
 import type { Harness } from '../../harness/harness.ts';
 import type { Phase } from '../../harness/phase.ts';
@@ -32,8 +31,7 @@ function failIfAny(problems: string[], expected: string, hint?: string): void {
 
 /** The proto's path for messages: relative inside the repo, absolute elsewhere. */
 function protoName(harness: Harness): string {
-  const relative = path.relative(REPO_ROOT, harness.options.protoFile);
-  return relative.startsWith('..') ? harness.options.protoFile : relative.split(path.sep).join('/');
+  return displayPath(harness.options.protoFile);
 }
 
 const PROTO = 'protos/task_manager.proto';
