@@ -2,11 +2,9 @@
 // `--check`: regenerate into a temporary folder and report whether lib/generated/ is stale.
 // `--if-stale`: regenerate only when lib/generated/ is missing or stale (used before typecheck).
 import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { isEntryPoint } from '../lib/cli.ts';
 import { generateTypes, staleGeneratedFiles } from '../lib/codegen.ts';
 import { displayFolder, displayPath } from '../lib/display-path.ts';
-import { GENERATED_DIR, PROTO_FILE, REPO_ROOT } from '../lib/proto.ts';
+import { GENERATED_DIR, PROTO_FILE } from '../lib/proto.ts';
 
 function regenerate(): void {
   rmSync(GENERATED_DIR, { recursive: true, force: true });
@@ -14,24 +12,22 @@ function regenerate(): void {
   console.log(`generated types: ${displayFolder(GENERATED_DIR)} from ${displayPath(PROTO_FILE)}`);
 }
 
-if (isEntryPoint(import.meta.url)) {
-  const mode = process.argv[2];
-  try {
-    if (mode === '--check') {
-      const stale = staleGeneratedFiles();
-      if (stale.length > 0) {
-        console.error(`lib/generated/ is stale (${stale.join(', ')}): run npm run generate`);
-        process.exitCode = 1;
-      } else {
-        console.log('lib/generated/ is up to date');
-      }
-    } else if (mode === '--if-stale') {
-      if (staleGeneratedFiles().length > 0) regenerate();
+const mode = process.argv[2];
+try {
+  if (mode === '--check') {
+    const stale = staleGeneratedFiles();
+    if (stale.length > 0) {
+      console.error(`lib/generated/ is stale (${stale.join(', ')}): run npm run generate`);
+      process.exitCode = 1;
     } else {
-      regenerate();
+      console.log('lib/generated/ is up to date');
     }
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+  } else if (mode === '--if-stale') {
+    if (staleGeneratedFiles().length > 0) regenerate();
+  } else {
+    regenerate();
   }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
 }
