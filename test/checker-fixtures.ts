@@ -49,7 +49,8 @@ const PRISTINE_DIR = path.join(REPO_ROOT, 'checker/pristine');
 export function normalise(transcript: string): string {
   return transcript
     .split('\n')
-    .filter((line) => !/^\s+\[your (server|client|code|interceptor)\] /.test(line) && !/^\s+Output of your code$/.test(line))
+    // What the learner's code printed (│ lines) comes when it comes: not part of the transcript.
+    .filter((line) => !/^\s+│ /.test(line) && !/^\s+Output of your code$/.test(line))
     .map((line) =>
       line
         .replaceAll(REPO_ROOT.replace(/\/$/, ''), '<repo>')

@@ -59,7 +59,7 @@ export class TerminalReporter implements RunReporter {
     for (const line of layOutRows(failureRows(result, this.options.displayFile), this.#c, '      ')) this.options.print(line);
     if (result.learnerOutput.length > 0 && !this.options.verbose && result.status === 'fail') {
       this.options.print(`      ${c.dim('Output of your code')}`);
-      for (const line of result.learnerOutput.slice(-MAX_OUTPUT_LINES)) this.options.print(`        ${c.dim(line)}`);
+      for (const line of result.learnerOutput.slice(-MAX_OUTPUT_LINES)) this.options.print(`      ${c.dim(`│ ${line}`)}`);
     }
   }
 
