@@ -47,29 +47,31 @@ const PRISTINE_DIR = path.join(REPO_ROOT, 'checker/pristine');
 
 /** Replaces what changes from run to run (ports, ids, times, paths) with placeholders. */
 export function normalise(transcript: string): string {
-  return transcript
-    .split('\n')
-    // What the learner's code printed (│ lines) comes when it comes: not part of the transcript.
-    .filter((line) => !/^\s+│ /.test(line) && !/^\s+Output of your code$/.test(line))
-    .map((line) =>
-      line
-        .replaceAll(REPO_ROOT.replace(/\/$/, ''), '<repo>')
-        .replace(new RegExp(`${tmpdir()}/checker-[\\w-]+-[A-Za-z0-9]{6}(?=/)`, 'g'), '<tmp>')
-        // How many clock-made ids collide depends on timing; that some do is what counts.
-        .replace(/Received {2}\d+ different ids/, 'Received  <n> different ids')
-        .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
-        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
-        .replace(/\b(missing|list|refused)-[a-z0-9]{6}\b/g, '$1-<random>')
-        .replace(/\(\d+\.\d s\)/g, '(<s>)')
-        .replace(/\b\d+(\.\d+)? ms\b/g, '<n> ms')
-        .replace(/duration_ms=[\d.e+]+/g, 'duration_ms=<ms>')
-        .replace(/^(\s+)at .*$/, '$1at <stack frame>')
-        .replace(/^(\s*)Node\.js v[\d.]+$/, '$1Node.js <version>')
-        .replace(/\s+$/, ''),
-    )
-    .filter((line, i, lines) => !(line.endsWith('at <stack frame>') && lines[i - 1]?.endsWith('at <stack frame>')))
-    .join('\n');
+  return (
+    transcript
+      .split('\n')
+      // What the learner's code printed (│ lines) comes when it comes: not part of the transcript.
+      .filter((line) => !/^\s+│ /.test(line) && !/^\s+Output of your code$/.test(line))
+      .map((line) =>
+        line
+          .replaceAll(REPO_ROOT.replace(/\/$/, ''), '<repo>')
+          .replace(new RegExp(`${tmpdir()}/checker-[\\w-]+-[A-Za-z0-9]{6}(?=/)`, 'g'), '<tmp>')
+          // How many clock-made ids collide depends on timing; that some do is what counts.
+          .replace(/Received {2}\d+ different ids/, 'Received  <n> different ids')
+          .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+          .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+          .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+          .replace(/\b(missing|list|refused)-[a-z0-9]{6}\b/g, '$1-<random>')
+          .replace(/\(\d+\.\d s\)/g, '(<s>)')
+          .replace(/\b\d+(\.\d+)? ms\b/g, '<n> ms')
+          .replace(/duration_ms=[\d.e+]+/g, 'duration_ms=<ms>')
+          .replace(/^(\s+)at .*$/, '$1at <stack frame>')
+          .replace(/^(\s*)Node\.js v[\d.]+$/, '$1Node.js <version>')
+          .replace(/\s+$/, ''),
+      )
+      .filter((line, i, lines) => !(line.endsWith('at <stack frame>') && lines[i - 1]?.endsWith('at <stack frame>')))
+      .join('\n')
+  );
 }
 
 const temporary: string[] = [];
