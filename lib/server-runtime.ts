@@ -36,12 +36,15 @@ export const SERVER_OPTIONS = {
 type AnyHandler = (call: never, callback?: never) => unknown;
 
 /**
- * A safety net around every handler: grpc-js turns a synchronous throw into
- * UNKNOWN "Unknown error", and ignores the promise an async handler returns, so
- * a rejection there crashes the whole process. Here a handler that fails before
- * it answered answers INTERNAL (its error goes to the server's log); one that
- * fails after it answered keeps its answer, and the error is only logged —
- * overwriting an OK would tell a client that a stored task was not stored.
+ * A safety net around every handler. On its own, grpc-js turns a synchronous
+ * throw into UNKNOWN "Unknown error" (also after the handler answered OK: the
+ * OK goes out asynchronously and the error overtakes it), sends the later of two
+ * answers if the first was OK, and ignores the promise an async handler returns,
+ * so a rejection there crashes the whole process. Here the first answer stands:
+ * a second one is ignored and logged, a handler that fails before it answered
+ * answers INTERNAL (its error goes to the server's log), and one that fails
+ * after it answered keeps its answer, the error only logged — overwriting an OK
+ * would tell a client that a stored task was not stored.
  */
 export function catchHandlerErrors<Handlers extends object>(handlers: Handlers): Handlers {
   // For the grader: an answer a handler gave that never reaches the client was held by an interceptor.
@@ -53,7 +56,11 @@ export function catchHandlerErrors<Handlers extends object>(handlers: Handlers):
       const answer: grpc.sendUnaryData<unknown> | undefined =
         callback &&
         ((...args) => {
-          if (reportAnswers && !answered) console.log(diagnosticsLine.format({ answered: name }));
+          if (answered) {
+            console.error(`${name} answered twice: the first answer stands, the second is ignored`);
+            return;
+          }
+          if (reportAnswers) console.log(diagnosticsLine.format({ answered: name }));
           answered = true;
           callback(...args);
         });

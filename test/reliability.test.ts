@@ -190,6 +190,10 @@ describe('handlers that throw', () => {
           await Promise.resolve();
           throw new Error('boom after the answer, after an await');
         },
+        UpdateTask(call, callback) {
+          callback(null, { task: store.get(call.request.id) });
+          callback({ code: grpc.status.INTERNAL, details: 'a second answer' });
+        },
       }),
     });
   });
@@ -220,6 +224,18 @@ describe('handlers that throw', () => {
     );
     assert.ok(
       errors.some((line) => /ListTasks failed after it had answered/.test(line)),
+      errors.join('\n'),
+    );
+  });
+
+  it('the first answer stands: a second one (here an error after OK, which grpc-js alone would send) is ignored and logged', async () => {
+    const { task } = await callUnary(server.client, 'CreateTask', { title: 'answered twice' });
+    const { task: same } = await callUnary(server.client, 'UpdateTask', { id: task!.id });
+    assert.equal(same!.id, task!.id);
+    const calls = (console.error as unknown as { mock: { calls: Array<{ arguments: unknown[] }> } }).mock.calls;
+    const errors = calls.map((call) => String(call.arguments[0]));
+    assert.ok(
+      errors.some((line) => /UpdateTask answered twice: the first answer stands/.test(line)),
       errors.join('\n'),
     );
   });
