@@ -80,6 +80,10 @@ describe('buf breaking (field numbers are the contract)', () => {
     const result = breaking((proto) => proto.replace('string title = 1;', 'string title = 9;'));
     assert.notEqual(result.status, 0);
     assert.match(result.stdout, /Previously present field "1" with name "title" on message "CreateTaskRequest" was deleted/);
+    // PHASES.md quotes buf's line as a learner sees it: keep the quote true (line numbers move with the proto).
+    const line = result.stdout.split('\n').find((text) => text.includes('Previously present field "1"'))!;
+    const quoted = line.replace(/^.*?protos\//, 'protos/');
+    assert.ok(readFileSync(path.join(REPO_ROOT, 'PHASES.md'), 'utf8').includes(quoted), `PHASES.md, Phase 1, step 4 should quote:\n${quoted}`);
   });
 
   it('allows a renamed field: names are not on the wire', () => {
