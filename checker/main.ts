@@ -8,7 +8,7 @@
 // output pending; it sets process.exitCode and lets the process end.
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { exitAfterOutput } from '../lib/cli.ts';
+import { exitAfterOutput, stopQuietlyWhenOutputCloses } from '../lib/cli.ts';
 import { displayFolder } from '../lib/display-path.ts';
 import { displayFile, type Implementation, resolveImplementation } from '../lib/implementation.ts';
 import { killAllChildren } from '../lib/process.ts';
@@ -81,6 +81,7 @@ function printOverview(impl: Implementation): void {
 }
 
 async function main(): Promise<void> {
+  stopQuietlyWhenOutputCloses();
   const commandLine = readCommandLine();
   if (typeof commandLine === 'string') {
     console.error(pc.red(commandLine));

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { displayPath } from './display-path.ts';
 
 /**
  * True when the module at `moduleUrl` is the program being run
@@ -67,4 +68,27 @@ export function formatAddress({ host, port }: Address): string {
 export function exitAfterOutput(code: number): void {
   process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/**
+ * A parse error of the .proto (protobufjs says "illegal token 'string', ';'
+ * expected (line 40)", without the file), as one line that names the file;
+ * undefined for any other error.
+ */
+export function protoParseProblem(error: unknown, protoFile: string): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/^illegal .*\(line \d+\)$/.test(message)) return undefined;
+  return `${displayPath(protoFile)} does not parse: ${message}. \`npm run check -- --phase 1\` explains it.`;
+}
+
+/**
+ * For a command whose output may go into `head` or a pager that quits early:
+ * once the reader has gone (EPIPE), stop quietly instead of crashing on the
+ * next write. Nobody is left to read what remains.
+ */
+export function stopQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
 }

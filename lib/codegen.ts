@@ -6,12 +6,21 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GENERATED_DIR, generatorFlags, PROTO_FILE, REPO_ROOT } from './proto.ts';
+import { loadSync } from '@grpc/proto-loader';
+import { protoParseProblem } from './cli.ts';
+import { GENERATED_DIR, generatorFlags, LOADER_OPTIONS, PROTO_FILE, REPO_ROOT } from './proto.ts';
 
 const GENERATOR = createRequire(import.meta.url).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
 
 /** Runs proto-loader-gen-types into outDir; throws with the generator's message on failure. */
 export function generateTypes(outDir: string, protoFile = PROTO_FILE): void {
+  // Parse it here first: the runtime parser names the right line of a syntax
+  // error (the generator's own count can be off), in one sentence.
+  try {
+    loadSync(protoFile, LOADER_OPTIONS);
+  } catch (error) {
+    throw new Error(protoParseProblem(error, protoFile) ?? String(error));
+  }
   const args = [
     GENERATOR,
     ...generatorFlags(),

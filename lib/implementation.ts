@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { protoParseProblem } from './cli.ts';
 import { displayPath } from './display-path.ts';
-import { REPO_ROOT } from './proto.ts';
+import { PROTO_FILE, REPO_ROOT } from './proto.ts';
 
 export const IMPLEMENTATIONS = ['exercises', 'solutions'] as const;
 
@@ -20,9 +21,16 @@ export const IMPLEMENTATION_FILES = ['server.ts', 'interceptors.ts', 'client.ts'
 /** `exercises` (default), `solutions`, or the path of any folder laid out like exercises/. */
 export function resolveImplementation(name: string | undefined = 'exercises'): Implementation {
   const dir = (IMPLEMENTATIONS as readonly string[]).includes(name) ? path.join(REPO_ROOT, name) : path.resolve(name);
+  if (!existsSync(dir)) {
+    throw new Error(
+      `--impl ${name}: there is no folder ${displayPath(dir)} (--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/)`,
+    );
+  }
   const missing = IMPLEMENTATION_FILES.filter((file) => !existsSync(path.join(dir, file)));
   if (missing.length > 0) {
-    throw new Error(`--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/; ${dir} lacks ${missing.join(', ')}`);
+    throw new Error(
+      `--impl ${name}: ${displayPath(dir)} lacks ${missing.join(', ')} (a folder laid out like exercises/ has ${IMPLEMENTATION_FILES.join(', ')})`,
+    );
   }
   return { name, dir };
 }
@@ -36,11 +44,20 @@ export const PROGRAMS: Record<string, { file: string; extraArgs: string[] }> = {
 
 /**
  * Runs `file` in this process as if started with `node --import tsx <file> <args>`:
- * it sees itself as the entry point, without the cost of a second process.
+ * it sees itself as the entry point, without the cost of a second process. A
+ * proto that does not parse is bad input, said in one line (exit code 1);
+ * anything else it throws is a bug, shown in full.
  */
 export async function runAsProgram(file: string, args: string[]): Promise<void> {
   process.argv = [process.argv[0]!, file, ...args];
-  await import(pathToFileURL(file).href);
+  try {
+    await import(pathToFileURL(file).href);
+  } catch (error) {
+    const problem = protoParseProblem(error, PROTO_FILE);
+    if (!problem) throw error;
+    console.error(problem);
+    process.exitCode = 1;
+  }
 }
 
 /**

@@ -251,3 +251,21 @@ export function killAllChildren(): void {
 }
 
 process.on('exit', killAllChildren);
+
+/**
+ * A signal ends a Node process without its 'exit' handlers, and the children
+ * started here sit in process groups of their own, out of the terminal's reach:
+ * on Ctrl+C, a test runner's timeout or a `kill`, they would run on. So the
+ * children go first. A program that handles the signal itself (the grader's
+ * Ctrl+C) decides what happens next; otherwise the signal does what it always
+ * does, once this handler is out of the way.
+ */
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  const killChildrenFirst = () => {
+    killAllChildren();
+    if (process.listenerCount(signal) > 1) return;
+    process.off(signal, killChildrenFirst);
+    process.kill(process.pid, signal);
+  };
+  process.on(signal, killChildrenFirst);
+}

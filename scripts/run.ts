@@ -2,14 +2,22 @@
 // runs exercises/<file>.ts (the learner's code) or, with --impl solutions, the reference.
 import path from 'node:path';
 import { readOptions } from '../lib/cli.ts';
-import { PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
+import { type Implementation, PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
 
 const [command, ...args] = process.argv.slice(2);
 const program = command === undefined ? undefined : PROGRAMS[command];
-if (!program) {
-  console.error(`usage: scripts/run.ts <${Object.keys(PROGRAMS).join('|')}> [--impl exercises|solutions] [--host H] [--port P]`);
-  process.exit(2);
+let implementation: Implementation | undefined;
+try {
+  implementation = program && resolveImplementation(readOptions(args, ['impl']).impl);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
 }
-const implementation = resolveImplementation(readOptions(args, ['impl']).impl);
-// The program reads its own options (--host, --port) and ignores --impl.
-await runAsProgram(path.join(implementation.dir, program.file), [...args, ...program.extraArgs]);
+if (!program) {
+  console.error(`usage: npm run <${Object.keys(PROGRAMS).join('|')}> [-- --impl exercises|solutions|<folder>] [--host H] [--port P]`);
+  process.exitCode = 2;
+} else if (!implementation) {
+  process.exitCode = 2;
+} else {
+  // The program reads its own options (--host, --port) and ignores --impl.
+  await runAsProgram(path.join(implementation.dir, program.file), [...args, ...program.extraArgs]);
+}

@@ -7,14 +7,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
+import { protoParseProblem, stopQuietlyWhenOutputCloses } from '../lib/cli.ts';
 import { runDemo } from '../lib/client-demo.ts';
 import { unifiedDiff } from '../lib/diff.ts';
 import { displayPath } from '../lib/display-path.ts';
 import { PROGRAMS, resolveImplementation, runAsProgram } from '../lib/implementation.ts';
 import { readComparableText } from '../lib/line-endings.ts';
-import { startServerProcess } from '../lib/process.ts';
-import * as reference from '../solutions/client.ts';
+import { type ServerProcess, ServerStartError, startServerProcess } from '../lib/process.ts';
+import { PROTO_FILE } from '../lib/proto.ts';
 
+stopQuietlyWhenOutputCloses();
 const solutions = resolveImplementation('solutions');
 const [side, ...args] = process.argv.slice(2);
 
@@ -24,12 +26,29 @@ if (side === '--diff') {
   await runAsProgram(path.join(solutions.dir, PROGRAMS[side]!.file), args);
 } else if (side !== undefined) {
   console.error('usage: npm run solution [-- server | -- client | -- --diff [file]]');
-  process.exit(2);
+  process.exitCode = 2;
 } else {
+  process.exitCode = await showDemo();
+}
+
+/** The reference server and the client demo together; 0 when the demo worked. */
+async function showDemo(): Promise<number> {
   console.log(pc.bold('Reference server and client demo (solutions/)'));
-  const server = await startServerProcess(path.join(solutions.dir, 'server.ts'), {
-    echo: (line) => console.log(pc.dim(`[server] ${line}`)),
-  });
+  let server: ServerProcess;
+  let started = false; // what it prints while starting is shown only if it starts (a failure gets one line)
+  try {
+    server = await startServerProcess(path.join(solutions.dir, 'server.ts'), {
+      echo: (line) => started && console.log(pc.dim(`[server] ${line}`)),
+    });
+    started = true;
+  } catch (error) {
+    if (!(error instanceof ServerStartError)) throw error;
+    const problem = error.output.map((line) => protoParseProblem(line.replace(/^Error: /, ''), PROTO_FILE)).find(Boolean);
+    console.error(pc.red(problem ?? `the reference server did not start: ${error.message}`));
+    return 1;
+  }
+  // Loaded only now: it reads the proto, which the server has just shown to be sound.
+  const reference = await import('../solutions/client.ts');
   const client = reference.createClient(server.address);
   let ok = false;
   try {
@@ -41,16 +60,11 @@ if (side === '--diff') {
     await server.stop();
   }
   console.log(ok ? pc.green('✔ reference demo finished') : pc.red('✘ reference demo failed'));
-  process.exitCode = ok ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 /** Prints the diff of exercises/<file> against solutions/<file> for each file named (all when none). */
 function showDiff(files: string[]): number {
-  // Piped into head or a pager that quits early: stop quietly.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
   const exercises = resolveImplementation('exercises');
   const references = readdirSync(solutions.dir).filter((name) => name.endsWith('.ts'));
   const names: string[] = [];

@@ -51,6 +51,13 @@ export function explainStartFailure(output: string[]): { summary: string; hint: 
       hint: 'fix the syntax error shown above, then run the check again (npm run typecheck finds type errors too)',
     };
   }
+  const protoProblem = /^(?:Error: )?(illegal .*\(line \d+\))$/m.exec(text);
+  if (protoProblem) {
+    return {
+      summary: `protos/task_manager.proto does not parse: ${protoProblem[1]}`,
+      hint: 'fix the proto first: npm run check -- --phase 1 explains the error',
+    };
+  }
   const cannotListen = /^Could not listen on (\S+): (.*)$/m.exec(text);
   if (cannotListen && !/already in use/.test(cannotListen[2]!)) {
     return {
