@@ -67,6 +67,7 @@ export function formatAddress({ host, port }: Address): string {
  */
 export function exitAfterOutput(code: number): void {
   process.exitCode = code;
+  // Once both streams have handed over everything written before: nothing is pending.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
@@ -89,6 +90,6 @@ export function protoParseProblem(error: unknown, protoFile: string): string | u
 export function stopQuietlyWhenOutputCloses(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit(0);
+    process.exit(0); // the reader is gone: nothing pending can reach anyone
   });
 }

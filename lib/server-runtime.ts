@@ -162,7 +162,7 @@ export function serveUntilStopped(serving: ServingServer, address: string, port:
     signals += 1;
     if (signals > 1) {
       serving.server.forceShutdown();
-      process.exit(1);
+      process.exit(1); // a second Ctrl+C: stop at once, as promised
     }
     console.log(`${signal} received: shutting down`);
     void shutdownGracefully(serving).then(() => {

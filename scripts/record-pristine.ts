@@ -15,13 +15,14 @@ const names = readdirSync(exercisesDir, { withFileTypes: true })
 const solved = names.filter((name) => !readFileSync(path.join(exercisesDir, name), 'utf8').includes('TODO(human)'));
 if (solved.length > 0) {
   console.error(`not recording: ${solved.join(', ')} ha${solved.length === 1 ? 's' : 've'} no TODO(human) marker (solved?)`);
-  process.exit(1);
-}
-for (const name of names) {
-  writeFileSync(path.join(PRISTINE_DIR, `${name}${PRISTINE_SUFFIX}`), readFileSync(path.join(exercisesDir, name)));
-  console.log(`recorded checker/pristine/${name}${PRISTINE_SUFFIX}`);
-}
-for (const stale of pristineNames().filter((name) => !names.includes(name))) {
-  rmSync(path.join(PRISTINE_DIR, `${stale}${PRISTINE_SUFFIX}`));
-  console.log(`removed checker/pristine/${stale}${PRISTINE_SUFFIX} (no longer in exercises/)`);
+  process.exitCode = 1;
+} else {
+  for (const name of names) {
+    writeFileSync(path.join(PRISTINE_DIR, `${name}${PRISTINE_SUFFIX}`), readFileSync(path.join(exercisesDir, name)));
+    console.log(`recorded checker/pristine/${name}${PRISTINE_SUFFIX}`);
+  }
+  for (const stale of pristineNames().filter((name) => !names.includes(name))) {
+    rmSync(path.join(PRISTINE_DIR, `${stale}${PRISTINE_SUFFIX}`));
+    console.log(`removed checker/pristine/${stale}${PRISTINE_SUFFIX} (no longer in exercises/)`);
+  }
 }

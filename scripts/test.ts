@@ -16,11 +16,11 @@ const files = readdirSync(testDir, { recursive: true, encoding: 'utf8' })
 
 if (files.length === 0) {
   console.error(`no test files found in ${testDir}${only.length > 0 ? ` matching ${only.join(', ')}` : ''}`);
-  process.exit(1);
+  process.exitCode = 1;
+} else {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...files], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+  process.exitCode = result.status ?? 1;
 }
-
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...files], {
-  cwd: REPO_ROOT,
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);

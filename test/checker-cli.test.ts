@@ -10,12 +10,14 @@ import { REPO_ROOT } from '../lib/proto.ts';
 import { buildImplementation, expectedNotPassing, fixtureFolders } from './checker-fixtures.ts';
 import { RIGHT_PROGRAMS } from './fixtures/right-programs.ts';
 import { WRONG_PROGRAMS } from './fixtures/wrong-programs.ts';
-import { runTs, withTimeout } from './helpers.ts';
+import { runTs, throughSlowPipe, withTimeout } from './helpers.ts';
 
 const runChecker = (args: string[]) => runTs('checker/main.ts', args);
 /** A fixture's implementation folder, relative to the repo (as a learner would type it). */
 const fixtureDir = (name: string) =>
   path.relative(REPO_ROOT, buildImplementation([...WRONG_PROGRAMS, ...RIGHT_PROGRAMS].find((fixture) => fixture.name === name)!));
+
+const grader = `"${process.execPath}" --import tsx checker/main.ts`;
 
 describe('checker command line', () => {
   it('--json prints results.json v3 with the phase as task_id, and exits 0 when all pass', async () => {
@@ -33,6 +35,19 @@ describe('checker command line', () => {
       assert.deepEqual([test.status, test.task_id, test.message], ['pass', 4, null]);
       assert.match(test.name, /^Phase 4: /);
     }
+  });
+
+  it('output through a slow pipe arrives whole: --verbose (over 64 KB) and --json', {
+    skip: process.platform === 'win32' && 'sh',
+  }, async () => {
+    const verbose = await throughSlowPipe(`${grader} --impl solutions --phase all --verbose`);
+    assert.equal(verbose.code, 0, 'the reader (cat) ended normally');
+    assert.ok(verbose.text.length > 65_536, `the transcript is longer than a pipe holds (${verbose.text.length} bytes)`);
+    assert.match(verbose.text, /Phase 1 ✔ · Phase 2 ✔ · Phase 3 ✔ · Phase 4 ✔ · Phase 5 ✔\s*$/, 'the last line arrived');
+    const json = await throughSlowPipe(`${grader} --impl solutions --phase all --json`);
+    const results = JSON.parse(json.text) as { status: string; tests: Array<{ output: string | null }> };
+    assert.equal(results.status, 'pass');
+    for (const test of results.tests) assert.ok((test.output ?? '').length <= 500, 'output holds at most 500 characters (results.json v3)');
   });
 
   it('--json reports an implementation that cannot start as status "error" with exit 2', async () => {

@@ -99,3 +99,16 @@ export function runTs(
   const done = withTimeout(finished, timeoutMs, `${script} ${args.join(' ')}`).finally(() => child.kill('SIGKILL'));
   return { child, done, stdout: () => stdout };
 }
+
+/**
+ * `<program> | (sleep 1; cat)`: what a reader that starts a second late gets of
+ * the program's output. A shell makes the pipe: a real OS pipe (64 KB), where
+ * Node's own 'pipe' would be a socket that holds more. POSIX only.
+ */
+export async function throughSlowPipe(program: string): Promise<{ code: number | null; text: string }> {
+  const shell = spawn('sh', ['-c', `${program} | (sleep 1; cat)`], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  const chunks: Buffer[] = [];
+  shell.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const code = await withTimeout(new Promise<number | null>((resolve) => shell.on('close', resolve)), 60_000, program);
+  return { code, text: Buffer.concat(chunks).toString('utf8') };
+}

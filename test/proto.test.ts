@@ -83,7 +83,10 @@ describe('buf breaking (field numbers are the contract)', () => {
     // PHASES.md quotes buf's line as a learner sees it: keep the quote true (line numbers move with the proto).
     const line = result.stdout.split('\n').find((text) => text.includes('Previously present field "1"'))!;
     const quoted = line.replace(/^.*?protos\//, 'protos/');
-    assert.ok(readFileSync(path.join(REPO_ROOT, 'PHASES.md'), 'utf8').includes(quoted), `PHASES.md, Phase 1, step 4 should quote:\n${quoted}`);
+    assert.ok(
+      readFileSync(path.join(REPO_ROOT, 'PHASES.md'), 'utf8').includes(quoted),
+      `PHASES.md, Phase 1, step 4 should quote:\n${quoted}`,
+    );
   });
 
   it('allows a renamed field: names are not on the wire', () => {

@@ -124,5 +124,6 @@ if (client!) {
     })();
   });
   // The grader closes stdin when the run ends: stop, even if a stream is still open.
+  // The grader is gone: nobody reads what may be pending, so stop at once.
   process.stdin.on('end', () => process.exit(0));
 }
