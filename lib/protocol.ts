@@ -24,20 +24,31 @@ export const listeningLine = {
  */
 export const DIAGNOSTICS_ENV = 'TASKMANAGER_DIAGNOSTICS';
 
-export type Diagnostic = { subscribers: number } | { answered: string };
+export type Diagnostic = { subscribers: number } | { answered: string } | { store: 'closed' };
 
 export const diagnosticsLine = {
   format(diagnostic: Diagnostic): string {
-    return 'subscribers' in diagnostic
-      ? `[diagnostics] subscribers=${diagnostic.subscribers}`
-      : `[diagnostics] answered=${diagnostic.answered}`;
+    if ('subscribers' in diagnostic) return `[diagnostics] subscribers=${diagnostic.subscribers}`;
+    if ('answered' in diagnostic) return `[diagnostics] answered=${diagnostic.answered}`;
+    return '[diagnostics] store=closed';
   },
   /** What the line reports, or undefined if it is not a diagnostics line. */
   parse(line: string): Diagnostic | undefined {
-    const match = /^\[diagnostics\] (subscribers|answered)=(\S+)$/.exec(line);
+    const match = /^\[diagnostics\] (subscribers|answered|store)=(\S+)$/.exec(line);
     if (!match) return undefined;
-    return match[1] === 'subscribers' ? { subscribers: Number(match[2]) } : { answered: match[2]! };
+    if (match[1] === 'subscribers') return { subscribers: Number(match[2]) };
+    if (match[1] === 'answered') return { answered: match[2]! };
+    return match[2] === 'closed' ? { store: 'closed' } : undefined;
   },
+};
+
+/**
+ * What the grader may ask a server in diagnostics mode, one line on its stdin:
+ * close the store as a shutdown would (every watch stream should end with OK),
+ * without stopping the server, which other phases still use.
+ */
+export const diagnosticsCommand = {
+  closeStore: 'close-store',
 };
 
 /** What an unfinished TODO(human) says: "CreateTask is still a TODO(human): see PHASES.md, Phase 2, step 1". */

@@ -4,6 +4,7 @@
 // call these by name; the gRPC calls (new grpc.Server, addService, bindAsync)
 // are written in those files.
 
+import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
 import { loadSync } from '@grpc/proto-loader';
@@ -11,7 +12,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { formatAddress, parseAddress } from './cli.ts';
 import { LOADER_OPTIONS } from './proto.ts';
-import { DIAGNOSTICS_ENV, diagnosticsLine, listeningLine } from './protocol.ts';
+import { DIAGNOSTICS_ENV, diagnosticsCommand, diagnosticsLine, listeningLine } from './protocol.ts';
 import type { TaskStore } from './store.ts';
 
 /** How long a graceful stop lets calls in flight finish before it cuts them off. */
@@ -156,6 +157,14 @@ export function serveUntilStopped(serving: ServingServer, address: string, port:
   console.log(listeningLine.format(host, port));
   if (process.env[DIAGNOSTICS_ENV] === '1') {
     serving.store.onSubscriberCountChange = (count) => console.log(diagnosticsLine.format({ subscribers: count }));
+    // The grader's commands come on stdin; reading it must not keep the process alive.
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      if (line.trim() !== diagnosticsCommand.closeStore) return;
+      serving.store.close();
+      console.log(diagnosticsLine.format({ store: 'closed' }));
+    });
+    // A pipe has unref (a file or a closed stdin has not, and ends by itself).
+    (process.stdin as { unref?: () => void }).unref?.();
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

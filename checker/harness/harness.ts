@@ -20,7 +20,7 @@ import {
 import { displayFile, type Implementation } from '../../lib/implementation.ts';
 import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../../lib/process.ts';
 import { REPO_ROOT } from '../../lib/proto.ts';
-import { DIAGNOSTICS_ENV, diagnosticsLine, listeningLine, todoMessage } from '../../lib/protocol.ts';
+import { DIAGNOSTICS_ENV, diagnosticsCommand, diagnosticsLine, listeningLine, todoMessage } from '../../lib/protocol.ts';
 import type { ExportsReport } from './builtin-scenarios.ts';
 import { explainStartFailure, explainStatus, withoutNodeInternals } from './explain.ts';
 import { CheckFailure, NotRun, SetupError } from './failures.ts';
@@ -200,6 +200,22 @@ export class Harness {
     });
   }
 
+  /**
+   * Asks the learner's server to close its store, as a shutdown does, without
+   * stopping it (lib/protocol.ts diagnosticsCommand). True once the server says
+   * it did; false when it does not answer within `ms` (a server with a main()
+   * of its own, that does not take the command).
+   */
+  async closeLearnerStore(ms: number): Promise<boolean> {
+    const { process: server } = await this.learner();
+    const closed = server.waitForLine((line) => {
+      const diagnostic = diagnosticsLine.parse(line);
+      return diagnostic !== undefined && 'store' in diagnostic;
+    }, ms);
+    server.child.stdin?.write(`${diagnosticsCommand.closeStore}\n`);
+    return (await closed) !== undefined;
+  }
+
   /** Stops the learner's server with SIGTERM (a graceful stop) and resolves with how it exited, or undefined after `ms`. */
   async stopLearner(ms: number): Promise<number | string | undefined> {
     const current = this.#memo.get('learner') as Promise<LearnerServer> | undefined;
@@ -372,6 +388,7 @@ export class Harness {
       const server = await startServerProcess(file, {
         args: ['--host', '127.0.0.1', '--port', '0'],
         env,
+        stdin: 'pipe', // for diagnostics commands (lib/protocol.ts)
         timeoutMs: this.options.startTimeoutMs,
         echo: (line) => {
           if (filter(line)) this.#noteOutput(who, line);
