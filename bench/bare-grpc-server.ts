@@ -1,7 +1,7 @@
-// The baseline of issue 6, item 3: the least a grpc-js server can do for
-// CreateTask and GetTask. Same proto, same loader options, but a plain Map, no
-// TaskStore (no copies, no event fan-out), no interceptor and no logging.
-// `npm run bench` compares the reference server's throughput with this one's.
+// A bare grpc-js server: the least a grpc-js server can do for CreateTask and
+// GetTask. Same proto, same loader options, but a plain Map, no TaskStore (no
+// copies, no event fan-out), no interceptor and no logging. `npm run bench`
+// and `npm run bench -- --ceiling` compare the reference server with it.
 // The other methods answer UNIMPLEMENTED (grpc-js does that for missing handlers).
 //
 // Run it alone: node --import tsx bench/bare-grpc-server.ts [--host H] [--port P] (default localhost:50052).
