@@ -4,7 +4,7 @@
 //
 // Unary CreateTask at 10 connections × 10 streams, driven by h2load where it is
 // installed (the bench's own load otherwise). Each server gets a warm-up round
-// (the JIT compiles the hot paths; not counted), then the servers take turns,
+// twice as long as the others (the JIT compiles the hot paths; not counted), then the servers take turns,
 // round after round, the first one alternating. Each round gives a ratio
 // reference ÷ bare; their median is the figure, so a round disturbed by another
 // program on the machine does not move it.
@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServerProcess } from '../lib/process.ts';
 import type { LoadJob } from './closed-loop.ts';
+import { startOthersMeter } from './cpu.ts';
 import {
   BUSY_PERCENT,
   CHECK_TIMEOUT_MS,
@@ -21,6 +22,7 @@ import {
   type LoadChoice,
   type Measured,
   measure,
+  OTHERS_CPU_WARNING_PERCENT,
   startTogether,
 } from './measure.ts';
 import type { Progress } from './progress.ts';
@@ -35,10 +37,13 @@ export const CEILING_SCHEMA = 'taskmanager-bench-ceiling/1';
 export const CEILING_TARGET = 0.9;
 export const CEILING_CONNECTIONS = 10;
 export const CEILING_STREAMS = 10;
+/** The warm-up round lasts this many rounds: the JIT is still compiling during the first 20,000 calls or so. */
+const WARM_UP_ROUNDS = 2;
 
 export interface CeilingOptions {
   rounds: number;
-  requestsPerRound: number;
+  /** How long each server is measured in each round. */
+  roundMs: number;
   load: LoadChoice;
   threads: number;
   /** The JSON results; the request body h2load sends is kept next to it. */
@@ -74,7 +79,9 @@ export interface CeilingResults {
   startedAt: string;
   wallTimeMs: number;
   load: { generator: 'h2load' | 'own'; choice: string; commands: Partial<Record<Side, string>> };
-  settings: { call: 'CreateTask'; connections: number; streamsPerConnection: number; requestsPerRound: number; rounds: number };
+  settings: { call: 'CreateTask'; connections: number; streamsPerConnection: number; roundMs: number; rounds: number };
+  /** Share of the machine's CPU capacity used by other programs during the run; null without /proc. */
+  otherProgramsCpuPercent: number | null;
   checks: Record<Side, { before: string; after: string }>;
   warmUp: CeilingRound;
   rounds: CeilingRound[];
@@ -101,13 +108,13 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
   const serverOf: Record<Side, ServerProcess> = { reference: servers['grpc-reference'], bare: servers['grpc-bare'] };
   const commands: Partial<Record<Side, string>> = {};
   try {
-    const job = (side: Side): LoadJob => ({
+    const job = (side: Side, durationMs: number): LoadJob => ({
       host: serverOf[side].host,
       port: serverOf[side].port,
       request,
       connections: CEILING_CONNECTIONS,
       streamsPerConnection: CEILING_STREAMS,
-      maxRequests: options.requestsPerRound,
+      durationMs,
       timeoutMs: CHECK_TIMEOUT_MS,
     });
     const check = (side: Side) => checkAnswer(serverOf[side].host, serverOf[side].port, request);
@@ -116,7 +123,7 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
     progress.done();
     print(
       `Reference server vs bare grpc-js server: unary CreateTask, ${CEILING_CONNECTIONS} connections × ${CEILING_STREAMS} streams, ` +
-        `${count(options.requestsPerRound)} calls per server per round, ${options.rounds} rounds after a warm-up round.`,
+        `${(options.roundMs / 1000).toFixed(1)} s per server per round, ${options.rounds} rounds after a warm-up round.`,
     );
     print(`Load: ${load.choice}.`);
     print(`Check before (one CreateTask with the same request bytes, grpc-status read): ${describeChecks(checks, 'before')}.`);
@@ -130,17 +137,23 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
       const figures = {} as Record<Side, RoundFigures>;
       for (const side of first === 'reference' ? SIDES : [...SIDES].reverse()) {
         progress.next(index === 0 ? `warm-up round: ${LABELS[side]}` : `round ${index} of ${options.rounds}: ${LABELS[side]}`);
-        const measured = await measure(load.unary, job(side), serverOf[side].child.pid);
-        if (measured.run.command) commands[side] = measured.run.command;
+        const measured = await measure(
+          load.unary,
+          job(side, index === 0 ? WARM_UP_ROUNDS * options.roundMs : options.roundMs),
+          serverOf[side].child.pid,
+        );
+        if (measured.run.command && index > 0) commands[side] = measured.run.command;
         figures[side] = roundFigures(measured);
       }
       const ratio = figures.bare.requestsPerSec > 0 ? round(figures.reference.requestsPerSec / figures.bare.requestsPerSec) : 0;
       return { round: index, first, ...figures, ratio };
     };
 
+    const othersMeter = startOthersMeter(() => SIDES.map((side) => serverOf[side].child.pid));
     const warmUp = await measureRound(0);
     const rounds: CeilingRound[] = [];
     for (let index = 1; index <= options.rounds; index++) rounds.push(await measureRound(index));
+    const otherProgramsCpuPercent = othersMeter.stop();
     checks.reference.after = await check('reference');
     checks.bare.after = await check('bare');
     progress.done();
@@ -154,7 +167,7 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
         call: 'CreateTask',
         connections: CEILING_CONNECTIONS,
         streamsPerConnection: CEILING_STREAMS,
-        requestsPerRound: options.requestsPerRound,
+        roundMs: options.roundMs,
         rounds: options.rounds,
       },
       checks,
@@ -162,6 +175,7 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
       rounds,
       medianRatio: medianRatio(rounds),
       target: CEILING_TARGET,
+      otherProgramsCpuPercent: otherProgramsCpuPercent === null ? null : round(otherProgramsCpuPercent),
     };
     for (const line of formatCeiling(results)) print(line);
     mkdirSync(path.dirname(options.outFile), { recursive: true });
@@ -233,6 +247,12 @@ export function formatCeiling(results: CeilingResults): string[] {
     lines.push(
       `In ${notServerBound} of ${results.rounds.length} rounds a server used less than ${BUSY_PERCENT}% of a core: ` +
         `something else (the load, other programs) was the limit there, and the ratio is flattened.`,
+    );
+  }
+  const others = results.otherProgramsCpuPercent;
+  if (others !== null && others >= OTHERS_CPU_WARNING_PERCENT) {
+    lines.push(
+      `Other programs used ${Math.round(others)}% of this machine's CPU capacity during the rounds: close them, or run it again, before trusting the ratio.`,
     );
   }
   if (results.load.generator === 'own') {

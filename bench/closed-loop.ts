@@ -20,6 +20,8 @@ export interface LoadJob {
   streamsPerConnection: number;
   /** REST only: open a new connection for every request instead of keeping them alive. */
   connectionPerRequest?: boolean;
+  /** Run on at most this many load threads (default: all of them). */
+  maxThreads?: number;
   /** Stop starting requests after this long... */
   durationMs?: number;
   /** ...or after this many (whichever comes first; at least one of the two is set). */
@@ -128,10 +130,12 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
 }
 
 /**
- * Splits a job over `threads` threads: connections are dealt out in turn (a
- * thread may get none), and a request count in proportion to the callers.
+ * Splits a job over the threads available (at most job.maxThreads): connections
+ * are dealt out in turn (a thread may get none), and a request count in
+ * proportion to the callers.
  */
-export function splitLoadJob(job: LoadJob, threads: number): LoadJob[] {
+export function splitLoadJob(job: LoadJob, availableThreads: number): LoadJob[] {
+  const threads = Math.max(1, Math.min(availableThreads, job.maxThreads ?? availableThreads));
   const parts: LoadJob[] = [];
   const total = callersOf(job);
   let countLeft = job.maxRequests;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { killAllChildren } from '../lib/process.ts';
 import { runCeiling } from './ceiling.ts';
 import { renderHtml } from './html.ts';
-import { SetupError } from './measure.ts';
+import { OTHERS_CPU_WARNING_PERCENT, SetupError } from './measure.ts';
 import { type BenchCommand, parseBenchArgs, USAGE, UsageError } from './options.ts';
 import { createProgress } from './progress.ts';
 import { formatReport } from './report.ts';
@@ -62,9 +62,6 @@ async function bench(command: Extract<BenchCommand, { kind: 'bench' }>): Promise
     console.error('A server did not answer OK to the check after the unary measurements: see the line at the top.');
   return empty.length > 0 || failedChecks.length > 0 ? 1 : 0;
 }
-
-/** Above this share of the machine's CPU used by other programs, the report warns. */
-const OTHERS_CPU_WARNING_PERCENT = 10;
 
 /**
  * The load and the servers share this machine's CPUs: anything else running

@@ -132,6 +132,9 @@ export function cpuFigures({
   };
 }
 
+/** Above this share of the machine's CPU used by other programs, a report warns. */
+export const OTHERS_CPU_WARNING_PERCENT = 10;
+
 /** A process at this share of a core (or the machine at this share of all its cores) counts as busy. */
 export const BUSY_PERCENT = 85;
 

@@ -12,12 +12,12 @@ const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 export const DEFAULT_OUT = path.join(RESULTS_DIR, 'latest.json');
 export const DEFAULT_CEILING_OUT = path.join(RESULTS_DIR, 'ceiling.json');
 export const DEFAULT_CEILING_ROUNDS = 8;
-export const DEFAULT_CEILING_REQUESTS = 30_000;
+export const DEFAULT_CEILING_SECONDS = 1.5;
 
 export type BenchCommand =
   | { kind: 'help' }
   | { kind: 'bench'; quick: boolean; outFile: string; load: LoadChoice; threads: number; slowLink: SlowLinkSettings }
-  | { kind: 'ceiling'; rounds: number; requestsPerRound: number; load: LoadChoice; threads: number; outFile: string };
+  | { kind: 'ceiling'; rounds: number; roundMs: number; load: LoadChoice; threads: number; outFile: string };
 
 export class UsageError extends Error {}
 
@@ -43,20 +43,20 @@ with charts (default: ${relative(DEFAULT_OUT)} and .html).
 
 --ceiling compares the reference server with the bare grpc-js server under the
 same neutral load: unary CreateTask at ${CEILING_CONNECTIONS} connections × ${CEILING_STREAMS} streams (h2load
-where it is installed, the bench's own load otherwise), a warm-up round for
-each, then rounds with the servers taking turns. It prints each round's
-requests per second, the median of the per-round ratios reference ÷ bare
-(target: at least ${CEILING_TARGET.toFixed(2)}) and the exact h2load command used
-(default output: ${relative(DEFAULT_CEILING_OUT)}). About 30 s.
+where it is installed, the bench's own load otherwise). Each server gets a
+warm-up round (twice as long, not counted), then the servers take turns, round
+after round. It prints each round's requests per second, the median of the
+per-round ratios reference ÷ bare (target: at least ${CEILING_TARGET.toFixed(2)}) and the exact
+h2load command used (default output: ${relative(DEFAULT_CEILING_OUT)}). About 35 s.
 
   --rounds N         rounds after the warm-up (default ${DEFAULT_CEILING_ROUNDS})
-  --requests N       calls per server per round (default ${DEFAULT_CEILING_REQUESTS})
+  --seconds S        how long each server is measured per round (default ${DEFAULT_CEILING_SECONDS})
   --load, --threads, --out as above
 
   -h, --help         this text`;
 
 const BENCH_ONLY = ['quick', 'rtt', 'bandwidth'] as const;
-const CEILING_ONLY = ['rounds', 'requests'] as const;
+const CEILING_ONLY = ['rounds', 'seconds'] as const;
 
 export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let values: ReturnType<typeof parse>['values'];
@@ -87,8 +87,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
     return {
       kind: 'ceiling',
       rounds: numberOf('rounds', DEFAULT_CEILING_ROUNDS, { min: 1, integer: true }),
-      // h2load needs at least one request per connection.
-      requestsPerRound: numberOf('requests', DEFAULT_CEILING_REQUESTS, { min: CEILING_CONNECTIONS * CEILING_STREAMS, integer: true }),
+      roundMs: numberOf('seconds', DEFAULT_CEILING_SECONDS, { min: 0.1 }) * 1000,
       load: load as LoadChoice,
       threads,
       outFile: path.resolve(values.out ?? DEFAULT_CEILING_OUT),
@@ -121,7 +120,7 @@ function parse(argv: readonly string[]) {
       bandwidth: { type: 'string' },
       ceiling: { type: 'boolean' },
       rounds: { type: 'string' },
-      requests: { type: 'string' },
+      seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

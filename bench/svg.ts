@@ -33,8 +33,9 @@ export function escapeXml(text: string): string {
 /** A short number for labels: 1,234 · 12.3 · 0.45 · 1.2k · 3.4M. */
 export function shortNumber(value: number): string {
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e6) return `${(value / 1e6).toPrecision(3).replace(/\.?0+$/, '')}M`;
-  if (magnitude >= 1e4) return `${(value / 1e3).toPrecision(3).replace(/\.?0+$/, '')}k`;
+  // Number() drops the zeros toPrecision adds after a decimal point ("12.0" → 12), not those before it.
+  if (magnitude >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (magnitude >= 1e4) return `${Number((value / 1e3).toPrecision(3))}k`;
   if (magnitude >= 100) return Math.round(value).toLocaleString('en-US');
   if (magnitude >= 10) return value.toFixed(1);
   if (magnitude >= 1) return value.toFixed(2);

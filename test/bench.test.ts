@@ -26,6 +26,7 @@ import { type BenchResults, RESULTS_SCHEMA, type ServerKey, type SlowLinkClient 
 import { CALLERS, connectionPlan, SERVERS, SLOW_LINK_CALLS, SLOW_LINK_CLIENTS, WATCHER_COUNTS } from '../bench/run.ts';
 import { SERVER_FILES } from '../bench/servers.ts';
 import { type SlowLink, startSlowLink } from '../bench/slow-link.ts';
+import { shortNumber } from '../bench/svg.ts';
 import { exchangeOnce } from '../bench/wire.ts';
 import { type ChildTsProcess, type ServerProcess, spawnTs, startServerProcess } from '../lib/process.ts';
 import { loadTaskManagerProto, type Task, type TaskEvent } from '../lib/proto.ts';
@@ -258,6 +259,10 @@ describe('the load (bench/closed-loop.ts, bench/load.ts) against real servers', 
       ],
     );
     assert.equal(splitLoadJob(job({ request: REQUESTS.create.grpc(), connections: 1 }), 4).length, 1);
+    assert.deepEqual(
+      splitLoadJob(job({ request: REQUESTS.create.rest(), connections: 10, maxThreads: 1 }), 4).map((part) => part.connections),
+      [10],
+    );
     assert.deepEqual(connectionPlan('grpc', 100, 2), { connections: 2, streamsPerConnection: 50 });
     assert.deepEqual(connectionPlan('grpc', 10, 3), { connections: 2, streamsPerConnection: 5 });
     assert.deepEqual(connectionPlan('grpc', 1, 4), { connections: 1, streamsPerConnection: 1 });
@@ -402,8 +407,8 @@ describe('the command line (bench/options.ts, bench/main.ts)', () => {
     if (bench.kind !== 'bench') return;
     assert.deepEqual([bench.quick, bench.slowLink, bench.load, bench.threads], [true, { rttMs: 50, bandwidthMbitPerSec: 2.5 }, 'own', 3]);
     assert.match(bench.outFile, /bench[/\\]results[/\\]latest\.json$/);
-    const ceiling = parseBenchArgs(['--ceiling', '--rounds', '3', '--requests', '5000']);
-    assert.deepEqual(ceiling.kind === 'ceiling' && [ceiling.rounds, ceiling.requestsPerRound, ceiling.load], [3, 5000, 'auto']);
+    const ceiling = parseBenchArgs(['--ceiling', '--rounds', '3', '--seconds', '0.5']);
+    assert.deepEqual(ceiling.kind === 'ceiling' && [ceiling.rounds, ceiling.roundMs, ceiling.load], [3, 500, 'auto']);
     assert.deepEqual(parseBenchArgs(['-h']), { kind: 'help' });
   });
 
@@ -415,7 +420,7 @@ describe('the command line (bench/options.ts, bench/main.ts)', () => {
       [['--load', 'wrk'], /^--load must be one of auto, h2load, own, got "wrk"$/],
       [['--rounds', '2'], /^--rounds applies only with --ceiling$/],
       [['--ceiling', '--quick'], /^--quick does not apply with --ceiling$/],
-      [['--ceiling', '--requests', '10'], /^--requests must be a whole number of at least 100/],
+      [['--ceiling', '--seconds', '0'], /^--seconds must be a number of at least 0.1, got "0"$/],
       [['--fast'], /--fast.*see npm run bench -- --help/],
       [['--out', ''], /^--out needs a file name$/],
     ];
@@ -561,12 +566,26 @@ describe('the report and the HTML page (bench/report.ts, bench/html.ts)', () => 
     const html = renderHtml(sampleResults());
     assert.match(html, /^<!doctype html>/);
     for (const id of ['cpu', 'unary', 'encoding', 'slow-link', 'streaming']) assert.match(html, new RegExp(`<section id="${id}">`));
-    // Server CPU 1, unary 2 × 2, encoding 2, slow link 3, streaming 1.
-    assert.equal(html.match(/<svg /g)?.length, 11);
+    // Server CPU 1, unary 2 × 2, encoding 1 + 3, slow link 3, streaming 1.
+    assert.equal(html.match(/<svg /g)?.length, 13);
     assert.doesNotMatch(html, /<script|<link|<img|<iframe|\bsrc=|\bhref=|@import|url\(/i);
     assert.match(html, /Test CPU &#60;script&#62;alert\(1\)&#60;\/script&#62;/);
     assert.match(html, /<td class="num">11,000<\/td>/);
     assert.doesNotMatch(html, HISTORY_WORDS);
+  });
+
+  it('labels chart values briefly', () => {
+    assert.deepEqual([100_000, 200_369, 12_333, 1_000_000, 2_500_000, 1234, 56.14, 4.921, 0.354].map(shortNumber), [
+      '100k',
+      '200k',
+      '12.3k',
+      '1M',
+      '2.5M',
+      '1,234',
+      '56.1',
+      '4.92',
+      '0.35',
+    ]);
   });
 
   it('names which side was the limit', () => {
@@ -611,12 +630,13 @@ describe('npm run bench -- --ceiling', () => {
         choice: 'h2load (nghttp2/1.52.0)',
         commands: { reference: 'h2load -n 30000 -c 10 -m 10 x', bare: 'h2load -n 30000 y' },
       },
-      settings: { call: 'CreateTask', connections: 10, streamsPerConnection: 10, requestsPerRound: 30_000, rounds: 2 },
+      settings: { call: 'CreateTask', connections: 10, streamsPerConnection: 10, roundMs: 1500, rounds: 2 },
       checks: { reference: { before: 'OK', after: 'OK' }, bare: { before: 'OK', after: 'OK' } },
       warmUp: round(0, 10_000, 20_000),
       rounds: [round(1, 27_000, 30_000), round(2, 28_000, 31_000)],
       medianRatio: 0.9,
       target: 0.9,
+      otherProgramsCpuPercent: 35,
     };
     const text = formatCeiling(results)
       .join('\n')
@@ -625,6 +645,7 @@ describe('npm run bench -- --ceiling', () => {
     assert.match(text, /^1 .*27,000 .*30,000 .*0\.90/m);
     assert.match(text, /Median of the 2 per-round ratios, reference ÷ bare: 0\.90 \(target: at least 0\.90; met\)/);
     assert.match(text, /h2load command, gRPC reference: h2load -n 30000 -c 10 -m 10 x/);
+    assert.match(text, /Other programs used 35% of this machine's CPU capacity during the rounds/);
     assert.doesNotMatch(text, HISTORY_WORDS);
   });
 
@@ -637,7 +658,7 @@ describe('npm run bench -- --ceiling', () => {
 
   it('runs a one-round comparison with a few calls and stops both servers', { timeout: 60_000 }, async () => {
     const outFile = path.join(folder, 'ceiling.json');
-    ceiling = spawnTs(BENCH_MAIN, ['--ceiling', '--rounds', '1', '--requests', '300', '--out', outFile]);
+    ceiling = spawnTs(BENCH_MAIN, ['--ceiling', '--rounds', '1', '--seconds', '0.2', '--out', outFile]);
     const servers = serverChildrenOf(ceiling, 20_000);
     const exitCode = await withTimeout(ceiling.exited, 50_000, 'the ceiling run');
     const output = ceiling.output.join('\n');
@@ -645,7 +666,7 @@ describe('npm run bench -- --ceiling', () => {
     assert.match(output, /Check before \(.*\): gRPC reference OK, gRPC bare OK/);
     assert.match(output, /Median of the 1 per-round ratios, reference ÷ bare: \d+\.\d\d/);
     assert.match(output, /Check after: gRPC reference OK, gRPC bare OK/);
-    assert.match(output, findOnPath('h2load') ? /h2load command, gRPC bare: h2load -n 300 -c 10 -m 10 / : /h2load was not used/);
+    assert.match(output, findOnPath('h2load') ? /h2load command, gRPC bare: h2load -D 200ms -c 10 -m 10 / : /h2load was not used/);
     const results = JSON.parse(readFileSync(outFile, 'utf8')) as CeilingResults;
     assert.equal(results.schema, 'taskmanager-bench-ceiling/1');
     assert.equal(results.rounds.length, 1);
@@ -706,8 +727,8 @@ describe('Ctrl+C during a bench', () => {
       'own',
       '--rounds',
       '20',
-      '--requests',
-      '1000000',
+      '--seconds',
+      '100',
       '--out',
       path.join(os.tmpdir(), 'never-written.json'),
     ]);
