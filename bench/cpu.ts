@@ -50,16 +50,19 @@ export function exitedChildrenCpuMs(): number | undefined {
   return statTimes('/proc/self/stat')?.reapedChildrenMs;
 }
 
-/** CPU milliseconds spent by every process on the machine so far (all cores, idle excluded), or undefined. */
-export function machineBusyCpuMs(): number | undefined {
+/**
+ * CPU milliseconds the machine has been busy so far (all cores, idle excluded),
+ * or undefined. Interrupt time counts where `withInterrupts`: the bench's own
+ * loopback traffic is handled there, charged to no process. It belongs in "how
+ * full was the machine", not in "what did other programs use".
+ */
+export function machineBusyCpuMs({ withInterrupts }: { withInterrupts: boolean }): number | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     const [, ...counters] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-    // user nice system idle iowait irq softirq steal. Interrupt time is left out: the
-    // bench's own loopback traffic is handled there and charged to no process.
-    const [user, nice, system, , , , , steal] = counters.map(Number);
-    const busy = [user, nice, system, steal].reduce<number>((sum, value) => sum + (value ?? 0), 0);
-    return ticksToMs(busy);
+    const [user, nice, system, , , irq, softirq, steal] = counters.map(Number);
+    const counted = withInterrupts ? [user, nice, system, irq, softirq, steal] : [user, nice, system, steal];
+    return ticksToMs(counted.reduce<number>((sum, value) => sum + (value ?? 0), 0));
   } catch {
     return undefined;
   }
@@ -83,14 +86,14 @@ export interface CpuSample {
 export function startCpuMeter(serverPid: number | undefined): { stop(): CpuSample } {
   const wallStart = performance.now();
   const serverStart = processCpuMs(serverPid);
-  const machineStart = machineBusyCpuMs();
+  const machineStart = machineBusyCpuMs({ withInterrupts: true });
   const since = (start: number | undefined, end: number | undefined) => (start === undefined || end === undefined ? null : end - start);
   return {
     stop() {
       return {
         wallMs: performance.now() - wallStart,
         serverMs: since(serverStart, processCpuMs(serverPid)),
-        machineMs: since(machineStart, machineBusyCpuMs()),
+        machineMs: since(machineStart, machineBusyCpuMs({ withInterrupts: true })),
       };
     },
   };
@@ -103,11 +106,11 @@ export function startCpuMeter(serverPid: number | undefined): { stop(): CpuSampl
  */
 export function startOthersMeter(ownPids: () => Array<number | undefined>): { stop(): number | null } {
   const wallStart = performance.now();
-  const machineStart = machineBusyCpuMs();
+  const machineStart = machineBusyCpuMs({ withInterrupts: false });
   const ownStart = ownCpuMs(ownPids());
   return {
     stop() {
-      const machineEnd = machineBusyCpuMs();
+      const machineEnd = machineBusyCpuMs({ withInterrupts: false });
       const ownEnd = ownCpuMs(ownPids());
       if (machineStart === undefined || machineEnd === undefined || ownStart === undefined || ownEnd === undefined) return null;
       const capacityMs = (performance.now() - wallStart) * os.cpus().length;

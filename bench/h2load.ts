@@ -149,6 +149,7 @@ export async function startH2load(
         latencies,
         loadCpuMs: cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore,
         loadThreads: 1,
+        busiestThread: null,
         command: displayCommand('h2load', args),
       } satisfies LoadRun;
     },

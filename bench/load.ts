@@ -26,6 +26,8 @@ export interface LoadRun {
   loadCpuMs: number | null;
   /** How many threads generated the load (their CPU can add up to this many cores). */
   loadThreads: number;
+  /** The busiest load thread's share of time spent working (0–1; 1: it was the limit); null for h2load. */
+  busiestThread: number | null;
   /** The command that generated it, when it was a program of its own (h2load). */
   command?: string;
 }
@@ -115,7 +117,7 @@ export async function startOwnLoad(count: number): Promise<LoadGenerator> {
     async run(job) {
       const parts = splitLoadJob(job, count);
       const result = mergeLoadResults(await Promise.all(parts.map((part, index) => runOn(threads[index]!, part))));
-      return { ...result, loadCpuMs: result.cpuMs, loadThreads: parts.length };
+      return { ...result, loadCpuMs: result.cpuMs, loadThreads: parts.length, busiestThread: Math.max(...result.threadBusy) };
     },
     close,
   };

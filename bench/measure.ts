@@ -103,7 +103,7 @@ export async function measure(generator: LoadGenerator, job: LoadJob, serverPid:
     cpu,
     throughputPerSec: run.elapsedMs > 0 ? (run.ok * 1000) / run.elapsedMs : 0,
     figures,
-    limit: limitOf(figures, run.loadThreads),
+    limit: limitOf(figures, run),
   };
 }
 
@@ -138,13 +138,22 @@ export const OTHERS_CPU_WARNING_PERCENT = 10;
 /** A process at this share of a core (or the machine at this share of all its cores) counts as busy. */
 export const BUSY_PERCENT = 85;
 
-/** Which side held the throughput back; see `Limit` in bench/results.ts. */
-export function limitOf(figures: CpuFigures, loadThreads: number, cpus = os.availableParallelism()): Limit {
+/**
+ * Which side held the throughput back; see `Limit` in bench/results.ts. A full
+ * machine comes before a busy load: when every core is taken, the load threads
+ * wait for CPU too, and look busy.
+ */
+export function limitOf(
+  figures: CpuFigures,
+  { loadThreads, busiestThread }: Pick<LoadRun, 'loadThreads' | 'busiestThread'>,
+  cpus = os.availableParallelism(),
+): Limit {
   const { serverPercent, loadPercent, machinePercent } = figures;
   if (serverPercent === null) return 'unknown';
   if (serverPercent >= BUSY_PERCENT) return 'server';
   if (machinePercent !== null && machinePercent >= BUSY_PERCENT * cpus) return 'all CPUs';
-  if (loadPercent !== null && loadPercent >= BUSY_PERCENT * loadThreads) return 'load';
+  if (busiestThread !== null ? busiestThread * 100 >= BUSY_PERCENT : loadPercent !== null && loadPercent >= BUSY_PERCENT * loadThreads)
+    return 'load';
   return 'round trips';
 }
 

@@ -596,11 +596,15 @@ describe('the report and the HTML page (bench/report.ts, bench/html.ts)', () => 
       serverMicrosPerCall: null,
       loadMicrosPerCall: null,
     });
-    assert.equal(limitOf(figures(97, 50, 150), 1, 2), 'server');
-    assert.equal(limitOf(figures(60, 120, 190), 2, 2), 'all CPUs');
-    assert.equal(limitOf(figures(40, 95, 140), 1, 4), 'load');
-    assert.equal(limitOf(figures(20, 20, 45), 1, 2), 'round trips');
-    assert.equal(limitOf(figures(null, null, null), 1, 2), 'unknown');
+    const h2load = { loadThreads: 1, busiestThread: null };
+    const ownLoad = (busiestThread: number) => ({ loadThreads: 2, busiestThread });
+    assert.equal(limitOf(figures(97, 50, 150), h2load, 2), 'server');
+    assert.equal(limitOf(figures(60, 120, 190), ownLoad(0.9), 2), 'all CPUs');
+    assert.equal(limitOf(figures(40, 95, 140), h2load, 4), 'load');
+    assert.equal(limitOf(figures(40, 95, 140), ownLoad(0.95), 4), 'load');
+    assert.equal(limitOf(figures(40, 95, 140), ownLoad(0.5), 4), 'round trips');
+    assert.equal(limitOf(figures(20, 20, 45), h2load, 2), 'round trips');
+    assert.equal(limitOf(figures(null, null, null), h2load, 2), 'unknown');
   });
 });
 
