@@ -86,12 +86,22 @@ export interface CeilingResults {
   warmUp: CeilingRound;
   rounds: CeilingRound[];
   medianRatio: number;
+  /** Median over the rounds of server CPU time per call, reference ÷ bare; null without /proc. */
+  medianCpuPerCallRatio: number | null;
   target: number;
 }
 
 /** The median of the ratios of the counted rounds (the warm-up is not one of them). */
 export function medianRatio(rounds: readonly Pick<CeilingRound, 'ratio'>[]): number {
   return round(median(rounds.map((entry) => entry.ratio)));
+}
+
+/** The median over the rounds of the servers' CPU time per call, reference ÷ bare; null where it is unknown. */
+export function medianCpuPerCallRatio(rounds: readonly Pick<CeilingRound, 'reference' | 'bare'>[]): number | null {
+  const ratios = rounds.map(({ reference, bare }) =>
+    reference.serverMicrosPerCall === null || !bare.serverMicrosPerCall ? null : reference.serverMicrosPerCall / bare.serverMicrosPerCall,
+  );
+  return ratios.length > 0 && ratios.every((ratio) => ratio !== null) ? round(median(ratios as number[])) : null;
 }
 
 /** Runs the comparison; prints as it goes through `print`. Returns the exit code. */
@@ -174,6 +184,7 @@ export async function runCeiling(options: CeilingOptions, print: (line: string) 
       warmUp,
       rounds,
       medianRatio: medianRatio(rounds),
+      medianCpuPerCallRatio: medianCpuPerCallRatio(rounds),
       target: CEILING_TARGET,
       otherProgramsCpuPercent: otherProgramsCpuPercent === null ? null : round(otherProgramsCpuPercent),
     };
@@ -242,6 +253,14 @@ export function formatCeiling(results: CeilingResults): string[] {
       `(target: at least ${results.target.toFixed(2)}; ${met ? 'met' : 'not met'}).`,
     `Check after: ${describeChecks(results.checks, 'after')}.`,
   ];
+  if (results.medianCpuPerCallRatio !== null) {
+    lines.splice(
+      -1,
+      0,
+      `Server CPU time per call, reference ÷ bare (median of the rounds): ${results.medianCpuPerCallRatio.toFixed(2)}× ` +
+        '(it depends less than calls per second on what else the machine runs).',
+    );
+  }
   const notServerBound = results.rounds.filter((entry) => entry.reference.limit !== 'server' || entry.bare.limit !== 'server').length;
   if (notServerBound > 0 && results.rounds.some((entry) => entry.reference.serverPercent !== null)) {
     lines.push(

@@ -82,9 +82,9 @@ export const PLANS: Record<Plan['mode'], Plan> = {
     mode: 'quick',
     unarySliceMs: 200,
     unarySlicesPerCell: 2,
-    warmupMs: 1000,
+    warmupMs: 600,
     codec: { batches: 5, batchMs: 10 },
-    slowLink: { createSliceMs: 500, listSliceMs: 800 },
+    slowLink: { createSliceMs: 400, listSliceMs: 700 },
     fanOut: {
       1: { maxRounds: 30, maxDurationMs: 300, roundTimeoutMs: 3000 },
       100: { maxRounds: 10, maxDurationMs: 500, roundTimeoutMs: 3000 },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startBareServer } from '../bench/bare-grpc-server.ts';
-import { type CeilingResults, formatCeiling, medianRatio } from '../bench/ceiling.ts';
+import { type CeilingResults, formatCeiling, medianCpuPerCallRatio, medianRatio } from '../bench/ceiling.ts';
 import { type LoadJob, runLoadJob, splitLoadJob } from '../bench/closed-loop.ts';
 import { findOnPath, h2loadArgs, parseH2loadLog, parseH2loadOutput, startH2load } from '../bench/h2load.ts';
 import { renderHtml } from '../bench/html.ts';
@@ -625,6 +625,12 @@ describe('npm run bench -- --ceiling', () => {
   it('takes the median of the per-round ratios, the warm-up aside, and prints each round and the command', () => {
     assert.equal(medianRatio([{ ratio: 0.8 }, { ratio: 0.95 }, { ratio: 0.82 }]), 0.82);
     assert.equal(medianRatio([{ ratio: 0.8 }, { ratio: 0.9 }]), 0.85);
+    const cpu = (reference: number | null, bare: number | null) => ({
+      reference: { ...round(1, 1, 1).reference, serverMicrosPerCall: reference },
+      bare: { ...round(1, 1, 1).bare, serverMicrosPerCall: bare },
+    });
+    assert.equal(medianCpuPerCallRatio([cpu(120, 100), cpu(150, 100), cpu(130, 100)]), 1.3);
+    assert.equal(medianCpuPerCallRatio([cpu(120, 100), cpu(null, 100)]), null);
     const results: CeilingResults = {
       schema: 'taskmanager-bench-ceiling/1',
       startedAt: '2026-01-31T09:30:00.000Z',
@@ -639,6 +645,7 @@ describe('npm run bench -- --ceiling', () => {
       warmUp: round(0, 10_000, 20_000),
       rounds: [round(1, 27_000, 30_000), round(2, 28_000, 31_000)],
       medianRatio: 0.9,
+      medianCpuPerCallRatio: 1.25,
       target: 0.9,
       otherProgramsCpuPercent: 35,
     };
@@ -650,6 +657,7 @@ describe('npm run bench -- --ceiling', () => {
     assert.match(text, /Median of the 2 per-round ratios, reference ÷ bare: 0\.90 \(target: at least 0\.90; met\)/);
     assert.match(text, /h2load command, gRPC reference: h2load -n 30000 -c 10 -m 10 x/);
     assert.match(text, /Other programs used 35% of this machine's CPU capacity during the rounds/);
+    assert.match(text, /Server CPU time per call, reference ÷ bare \(median of the rounds\): 1\.25×/);
     assert.doesNotMatch(text, HISTORY_WORDS);
   });
 
