@@ -114,6 +114,9 @@ export async function startOwnLoad(count: number): Promise<LoadGenerator> {
   return {
     kind: 'own',
     description: `the bench's own load (${count} thread${count === 1 ? '' : 's'} of Node's http2/http clients)`,
+    caveat:
+      "Node's own clients cost about as much CPU per call as the servers they call, on the same CPUs: " +
+      'where the limit column does not say "server", the calls per second are not the server\'s.',
     async run(job) {
       const parts = splitLoadJob(job, count);
       const result = mergeLoadResults(await Promise.all(parts.map((part, index) => runOn(threads[index]!, part))));

@@ -48,11 +48,7 @@ export async function chooseLoad(
   );
   const unary = (h2load ?? own)!;
   const reason =
-    choice === 'own'
-      ? 'asked for with --load own'
-      : h2load
-        ? `found at ${h2loadPath}`
-        : `h2load is not installed (${H2LOAD_INSTALL_HINT}); the server may not be the limit, see the "limit" column`;
+    choice === 'own' ? 'asked for with --load own' : h2load ? `found at ${h2loadPath}` : `h2load is not installed (${H2LOAD_INSTALL_HINT})`;
   return {
     unary,
     own,
