@@ -149,7 +149,9 @@ export interface BenchResults {
       bandwidthMbitPerSec: number;
       /** Round trips a new connection waits before it carries data (TCP's handshake; no TLS). */
       connectionSetupRoundTrips: number;
-      sliceMs: number;
+      /** How long each client was measured: small calls, and the list. */
+      createSliceMs: number;
+      listSliceMs: number;
       /** Tasks in the answer of the "list" call. */
       listTasks: number;
     };

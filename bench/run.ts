@@ -180,7 +180,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         settings: {
           ...options.slowLink,
           connectionSetupRoundTrips: 1,
-          sliceMs: plan.slowLink.createSliceMs,
+          ...plan.slowLink,
           listTasks: SLOW_LINK_LIST_TASKS,
         },
         cells: slowLinkCells,

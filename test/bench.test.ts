@@ -515,7 +515,7 @@ function sampleResults(): BenchResults {
       microsPerMessage: { protobufEncode: 2 * tasks, protobufDecode: 1.5 * tasks, jsonEncode: tasks, jsonDecode: 1.2 * tasks },
     })),
     slowLink: {
-      settings: { rttMs: 20, bandwidthMbitPerSec: 10, connectionSetupRoundTrips: 1, sliceMs: 600, listTasks: 1000 },
+      settings: { rttMs: 20, bandwidthMbitPerSec: 10, connectionSetupRoundTrips: 1, createSliceMs: 400, listSliceMs: 700, listTasks: 1000 },
       cells: SLOW_LINK_CALLS.flatMap(({ call, callers }) =>
         SLOW_LINK_CLIENTS.map((client: SlowLinkClient) => ({
           call,
