@@ -608,7 +608,8 @@ describe('the report and the HTML page (bench/report.ts, bench/html.ts)', () => 
   });
 });
 
-describe('npm run bench -- --ceiling', () => {
+// The two runs below start processes and mostly wait: they run side by side.
+describe('npm run bench -- --ceiling', { concurrency: true }, () => {
   const round = (index: number, reference: number, bare: number) => {
     const side = (requestsPerSec: number) => ({
       requestsPerSec,
@@ -663,8 +664,9 @@ describe('npm run bench -- --ceiling', () => {
 
   const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-ceiling-test-'));
   let ceiling: ChildTsProcess | undefined;
+  let interrupted: ChildTsProcess | undefined;
   after(async () => {
-    await ceiling?.stop(0);
+    await Promise.all([ceiling?.stop(0), interrupted?.stop(0)]);
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -684,6 +686,28 @@ describe('npm run bench -- --ceiling', () => {
     assert.equal(results.rounds.length, 1);
     assert.ok(results.rounds[0]!.reference.ok > 0 && results.rounds[0]!.bare.ok > 0);
     assert.deepEqual(await stillRunning(await servers), []);
+  });
+
+  it('stops its servers and exits 130 on Ctrl+C', {
+    skip: process.platform === 'linux' ? false : 'reads /proc',
+    timeout: 60_000,
+  }, async () => {
+    interrupted = spawnTs(BENCH_MAIN, [
+      '--ceiling',
+      '--load',
+      'own',
+      '--rounds',
+      '20',
+      '--seconds',
+      '100',
+      '--out',
+      path.join(os.tmpdir(), 'never-written.json'),
+    ]);
+    const servers = await serverChildrenOf(interrupted, 20_000);
+    await withTimeout(interrupted.findLine(/^Check before/, 20_000), 25_000, 'the ceiling to start measuring');
+    interrupted.child.kill('SIGINT');
+    assert.equal(await withTimeout(interrupted.exited, 10_000, 'the bench to exit'), 130);
+    assert.deepEqual(await stillRunning(servers), []);
   });
 });
 
@@ -737,27 +761,3 @@ async function stillRunning(pids: number[], ms = 3000): Promise<number[]> {
   while (pids.some(isRunning) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return pids.filter(isRunning);
 }
-
-describe('Ctrl+C during a bench', () => {
-  let bench: ChildTsProcess | undefined;
-  after(() => bench?.stop(0));
-
-  it('stops its servers and exits 130', { skip: process.platform === 'linux' ? false : 'reads /proc', timeout: 60_000 }, async () => {
-    bench = spawnTs(BENCH_MAIN, [
-      '--ceiling',
-      '--load',
-      'own',
-      '--rounds',
-      '20',
-      '--seconds',
-      '100',
-      '--out',
-      path.join(os.tmpdir(), 'never-written.json'),
-    ]);
-    const servers = await serverChildrenOf(bench, 20_000);
-    await withTimeout(bench.findLine(/^Check before/, 20_000), 25_000, 'the ceiling to start measuring');
-    bench.child.kill('SIGINT');
-    assert.equal(await withTimeout(bench.exited, 10_000, 'the bench to exit'), 130);
-    assert.deepEqual(await stillRunning(servers), []);
-  });
-});
