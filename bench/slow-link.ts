@@ -7,7 +7,9 @@
 //     sending one piece (at most PIECE_BYTES) at a time at `bandwidthMbitPerSec`;
 //   - a piece arrives `rttMs / 2` after it has been sent;
 //   - a new connection carries no data for one round trip (TCP's handshake);
-//   - no packet loss, no TCP slow start, no TLS (TLS 1.3 would add one more round trip).
+//   - no packet loss and no TLS (TLS 1.3 would add one more round trip); TCP's own
+//     behaviour (acknowledgements, slow start) is not modelled: each side's TCP
+//     talks to the proxy over 127.0.0.1.
 // Bytes are forwarded unchanged and counted, so the bench can report the bytes per call.
 //
 // Run it alone, in front of any server:
