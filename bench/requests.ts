@@ -99,3 +99,14 @@ export function taskIdOfAnswer(protocol: WireRequest['protocol'], body: Uint8Arr
     return undefined;
   }
 }
+
+/** How many tasks a ListTasks answer (gRPC body) or a GET /tasks answer (JSON body) holds; undefined if unreadable. */
+export function taskCountOfList(protocol: WireRequest['protocol'], body: Uint8Array): number | undefined {
+  try {
+    if (protocol === 'rest') return (JSON.parse(Buffer.from(body).toString('utf8')) as { tasks?: unknown[] }).tasks?.length;
+    const [message] = grpcUnframe(body);
+    return message ? service().ListTasks.responseDeserialize(message).tasks.length : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -15,7 +15,7 @@ import type { LoadGenerator } from './load.ts';
 import { checkAnswer, chooseLoad, cpuFigures, type LoadChoice, type Measured, measure, mostCommon, startTogether } from './measure.ts';
 import type { Progress } from './progress.ts';
 import { SLOW_LINK_CLIENT_LABELS } from './report.ts';
-import { REQUESTS, TYPICAL_NEW_TASK, type WireRequest } from './requests.ts';
+import { REQUESTS, TYPICAL_NEW_TASK, taskCountOfList, type WireRequest } from './requests.ts';
 import {
   type BenchResults,
   RESULTS_SCHEMA,
@@ -32,6 +32,7 @@ import { type SlowLinkSettings, startSlowLink } from './slow-link.ts';
 import { median, round, summarizeLatencies } from './stats.ts';
 import { type FanOutPlan, runFanOut } from './streaming.ts';
 import { type BenchTarget, grpcTarget, restTarget } from './targets.ts';
+import { exchangeOnce } from './wire.ts';
 
 export const CALLERS = [1, 10, 100];
 export const OPERATIONS: UnaryOperation[] = ['create', 'get'];
@@ -80,10 +81,10 @@ export const PLANS: Record<Plan['mode'], Plan> = {
   },
   quick: {
     mode: 'quick',
-    unarySliceMs: 200,
+    unarySliceMs: 150,
     unarySlicesPerCell: 2,
     warmupMs: 600,
-    codec: { batches: 5, batchMs: 10 },
+    codec: { batches: 5, batchMs: 5 },
     slowLink: { createSliceMs: 400, listSliceMs: 700 },
     fanOut: {
       1: { maxRounds: 30, maxDurationMs: 300, roundTimeoutMs: 3000 },
@@ -143,7 +144,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const [servers, load] = await startTogether(startBenchServers(SERVERS), chooseLoad(options.load, options.threads, { needOwn: true }));
   const othersMeter = startOthersMeter(() => SERVERS.map((key) => servers[key].child.pid));
   try {
-    const slowLinkCells = await measureSlowLink(servers, load.own!, options, progress);
+    const slowLinkCells = await measureSlowLink(servers, load, options, progress);
     const { cells: unary, checks } = await measureUnary(servers, load.unary, options, progress);
     const streaming = await measureStreaming(servers, plan, progress);
     progress.done();
@@ -292,17 +293,18 @@ function summarizeSlices(server: ServerKey, operation: UnaryOperation, job: Load
  */
 async function measureSlowLink(
   servers: Servers,
-  own: LoadGenerator,
+  { unary: fast, own }: { unary: LoadGenerator; own?: LoadGenerator },
   { plan, slowLink }: BenchOptions,
   progress: Progress,
 ): Promise<SlowLinkCell[]> {
   const behind = ['grpc-reference', 'rest'] as const;
   progress.next(`slow link: ${SLOW_LINK_LIST_TASKS.toLocaleString('en-US')} tasks to list, on each server`);
   const listTask = { ...TYPICAL_NEW_TASK, tags: [SLOW_LINK_TAG] };
+  // Straight to the servers, with the fastest load at hand (h2load, where it is installed).
   await Promise.all(
     behind.map(async (server) => {
       const protocol = protocolOf(server);
-      const filled = await own.run({
+      const filled = await fast.run({
         host: servers[server].host,
         port: servers[server].port,
         request: REQUESTS.create[protocol](listTask),
@@ -310,8 +312,16 @@ async function measureSlowLink(
         maxRequests: SLOW_LINK_LIST_TASKS,
         timeoutMs: CALL_TIMEOUT_MS,
       });
-      if (filled.ok !== SLOW_LINK_LIST_TASKS) {
-        throw new Error(`${SERVER_LABELS[server]}: only ${filled.ok} of ${SLOW_LINK_LIST_TASKS} tasks created for the slow link's list`);
+      // h2load would count a gRPC error as a success: the list itself says how many were made.
+      const { host, port } = servers[server];
+      const list = await exchangeOnce(host, port, REQUESTS.listByTag[protocol](SLOW_LINK_TAG), {
+        timeoutMs: CALL_TIMEOUT_MS,
+        keepBody: true,
+      });
+      const listed = list.ok ? taskCountOfList(protocol, list.body!) : undefined;
+      if (filled.ok !== SLOW_LINK_LIST_TASKS || listed !== SLOW_LINK_LIST_TASKS) {
+        const problem = list.ok ? `${listed ?? 'an unreadable number of'} tasks listed` : `the list call failed: ${list.error}`;
+        throw new Error(`${SERVER_LABELS[server]}: ${SLOW_LINK_LIST_TASKS} tasks created for the slow link's list, but ${problem}`);
       }
     }),
   );
@@ -326,7 +336,7 @@ async function measureSlowLink(
         progress.next(`slow link: ${call === 'create' ? 'Create' : 'list'} with ${callers} caller(s), ${SLOW_LINK_CLIENT_LABELS[client]}`);
         const request = call === 'create' ? REQUESTS.create[protocol]() : REQUESTS.listByTag[protocol](SLOW_LINK_TAG);
         link.resetStats();
-        const run = await own.run({
+        const run = await own!.run({
           host: link.host,
           port: link.port,
           request,

@@ -20,7 +20,7 @@ import { startOwnLoad } from '../bench/load.ts';
 import { limitOf } from '../bench/measure.ts';
 import { parseBenchArgs, USAGE, UsageError } from '../bench/options.ts';
 import { formatReport } from '../bench/report.ts';
-import { grpcFrame, grpcUnframe, REQUESTS, TYPICAL_NEW_TASK, taskIdOfAnswer } from '../bench/requests.ts';
+import { grpcFrame, grpcUnframe, REQUESTS, TYPICAL_NEW_TASK, taskCountOfList, taskIdOfAnswer } from '../bench/requests.ts';
 import { type RunningRestServer, startRestServer } from '../bench/rest-server.ts';
 import { type BenchResults, RESULTS_SCHEMA, type ServerKey, type SlowLinkClient } from '../bench/results.ts';
 import { CALLERS, connectionPlan, SERVERS, SLOW_LINK_CALLS, SLOW_LINK_CLIENTS, WATCHER_COUNTS } from '../bench/run.ts';
@@ -225,6 +225,25 @@ describe('the load (bench/closed-loop.ts, bench/load.ts) against real servers', 
     assert.deepEqual([grpc.ok, grpc.errors], [0, { ECONNREFUSED: 3 }]);
     const restDown = await runLoadJob(job({ request: REQUESTS.create.rest(), port: closed, maxRequests: 2 }));
     assert.deepEqual([restDown.ok, restDown.errors], [0, { ECONNREFUSED: 2 }]);
+  });
+
+  it('reads how many tasks a list answer holds', async () => {
+    for (const [protocol, port] of [
+      ['grpc', grpcPort],
+      ['rest', rest.port],
+    ] as const) {
+      const list = await exchangeOnce('127.0.0.1', port, REQUESTS.listByTag[protocol]('work'), { timeoutMs: WAIT_MS, keepBody: true });
+      if (protocol === 'grpc') {
+        assert.deepEqual(list.ok ? [] : [list.error], ['UNIMPLEMENTED'], 'the bare server has no ListTasks');
+        continue;
+      }
+      assert.ok(list.ok, JSON.stringify(list));
+      assert.equal(taskCountOfList('rest', list.body!), rest.store.list({ tag: 'work' }).length);
+    }
+    const { ListTasks } = loadTaskManagerProto().taskmanager.TaskManager.service;
+    const sample = grpcFrame(ListTasks.responseSerialize({ tasks: [{ id: 'a' }, { id: 'b' }] }));
+    assert.equal(taskCountOfList('grpc', sample), 2);
+    assert.equal(taskCountOfList('rest', Buffer.from('not json')), undefined);
   });
 
   it("checks one call with exactly the load's bytes, and reads the task id of the answer", async () => {
