@@ -8,7 +8,6 @@
 // clients, are what the bench measures.
 import http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { WireRequest } from './requests.ts';
 
@@ -27,11 +26,9 @@ const grpcStatusName = (code: string) => grpc.status[Number(code)] ?? `grpc-stat
 /** An HTTP/2 connection for gRPC calls; resolves once connected, rejects if it cannot connect. */
 export function connectGrpc(host: string, port: number, timeoutMs: number): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
-    // TCP_NODELAY, as grpc-js's own client and h2load set it: without it, with several calls
-    // in flight on one connection, a small write can wait for the previous one's ACK.
-    const session = http2.connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
-      createConnection: () => net.connect({ host, port, noDelay: true }),
-    });
+    // Node turns Nagle's algorithm off on every HTTP/2 session (and http.Agent on its sockets), as
+    // grpc-js's client and h2load do on theirs: a small write never waits for an earlier one's ACK.
+    const session = http2.connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error(`no HTTP/2 connection to ${host}:${port} within ${timeoutMs} ms`));
@@ -121,7 +118,6 @@ export function restExchange(
       });
       response.on('error', (error) => resolve({ ok: false, error: errorKind(error) }));
     });
-    exchange.on('socket', (socket) => socket.setNoDelay(true)); // as for gRPC (a reused socket keeps it)
     exchange.setTimeout(timeoutMs, () => exchange.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
     exchange.on('error', (error) => resolve({ ok: false, error: errorKind(error) }));
     exchange.end(request.body ?? undefined);
