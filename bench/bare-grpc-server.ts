@@ -1,7 +1,7 @@
-// The baseline of issue 6, item 3: the least a grpc-js server can do for
-// CreateTask and GetTask. Same proto, same loader options, but a plain Map, no
-// TaskStore (no copies, no event fan-out), no interceptor and no logging.
-// `npm run bench` compares the reference server's throughput with this one's.
+// A bare grpc-js server: the least a grpc-js server can do for CreateTask and
+// GetTask. Same proto, same loader options, but a plain Map, no TaskStore (no
+// copies, no event fan-out), no interceptor and no logging. `npm run bench`
+// and `npm run bench -- --ceiling` compare the reference server with it.
 // The other methods answer UNIMPLEMENTED (grpc-js does that for missing handlers).
 //
 // Run it alone: node --import tsx bench/bare-grpc-server.ts [--host H] [--port P] (default localhost:50052).
@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { type Address, formatAddress, isEntryPoint, parseAddress } from '../lib/cli.ts';
 import { loadTaskManagerProto, type Task, type TaskManagerHandlers } from '../lib/proto.ts';
+import { listeningLine } from '../lib/protocol.ts';
 
 export const DEFAULT_BARE_PORT = 50052;
 
@@ -50,18 +51,18 @@ async function main(): Promise<void> {
     ({ server, port: address.port } = await startBareServer(address));
   } catch (error) {
     console.error(`Could not start the bare gRPC server: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    process.exit(1); // nothing was printed on stdout yet
   }
-  console.log(`bare gRPC server listening on ${formatAddress(address)}`);
+  console.log(listeningLine.format(address.host, address.port));
   const stop = () => {
-    // No streams to wait for: a short grace, then force.
+    // No streams to wait for: a short grace, then force. Its one line of output is long written: nothing is pending.
     const forceTimer = setTimeout(() => {
       server.forceShutdown();
-      process.exit(0);
+      process.exit(0); // nothing is pending (see above)
     }, 1000);
     server.tryShutdown(() => {
       clearTimeout(forceTimer);
-      process.exit(0);
+      process.exit(0); // nothing is pending (see above)
     });
   };
   process.once('SIGINT', stop);

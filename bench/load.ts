@@ -1,141 +1,127 @@
-// The two measurements, each bounded in time and in count so it always stops:
-// a closed loop for unary calls, and Create-to-event latency across many watchers.
-import type { TaskEvent } from '../lib/proto.ts';
-import type { LatencySummary } from './results.ts';
-import { summarizeLatencies } from './stats.ts';
-import type { BenchTarget, CallOutcome, Watcher } from './targets.ts';
+// Where the load comes from. Two generators behind one interface:
+//   - h2load (nghttp2's load generator, written in C) where it is installed:
+//     neutral and cheap, so the server, not the client, is the limit;
+//   - the bench's own load otherwise: closed loops on Node's http2/http clients
+//     in several worker threads (bench/load-thread.ts), each on a core of its own.
+// Both run the same jobs (bench/closed-loop.ts) and report the same figures,
+// including their own CPU time, so the report can say which side was busy.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  type LoadJob,
+  type LoadResult,
+  mergeLoadResults,
+  splitLoadJob,
+  type ThreadJobMessage,
+  type ThreadReplyMessage,
+} from './closed-loop.ts';
 
-export interface LoopResult {
+export interface LoadRun {
   elapsedMs: number;
   ok: number;
   errors: Record<string, number>;
-  /** One per OK answer, in milliseconds. */
-  latencies: number[];
+  /** One per OK answer, in ms (h2load: from its per-request log). */
+  latencies: Float64Array;
+  /** CPU time of the load generator; null where it cannot be read (no /proc). */
+  loadCpuMs: number | null;
+  /** How many threads generated the load (their CPU can add up to this many cores). */
+  loadThreads: number;
+  /** The busiest load thread's share of time spent working (0–1; 1: it was the limit); null for h2load. */
+  busiestThread: number | null;
+  /** The command that generated it, when it was a program of its own (h2load). */
+  command?: string;
+}
+
+export interface LoadGenerator {
+  kind: 'h2load' | 'own';
+  /** For the report: "h2load (nghttp2/1.52.0)", "the bench's own load (2 threads)". */
+  description: string;
+  /** What the report must add about the figures it produces, if anything. */
+  caveat?: string;
+  run(job: LoadJob): Promise<LoadRun>;
+  close(): Promise<void>;
+}
+
+/** Threads for the bench's own load: one per core left over by the server, at least 2, at most 4. */
+export function defaultLoadThreads(): number {
+  return Math.min(4, Math.max(2, os.availableParallelism() - 1));
+}
+
+/** The thread file is TypeScript: each thread loads it through tsx, as `node --import tsx` does for the main one. */
+const THREAD_FILE = new URL('./load-thread.ts', import.meta.url).href;
+const THREAD_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(THREAD_FILE)}, ${JSON.stringify(THREAD_FILE)}))`;
+const THREAD_START_TIMEOUT_MS = 20_000;
+
+interface LoadThread {
+  worker: Worker;
+  pending: Map<number, { resolve(result: LoadResult): void; reject(error: Error): void }>;
 }
 
 /**
- * Closed loop: `concurrency` callers, each sending its next request as soon as
- * its previous answer arrives, until `durationMs` has passed or `maxRequests`
- * have been sent. Only OK answers count toward throughput and latency.
+ * The bench's own load: `count` worker threads. A job is split over them
+ * (bench/closed-loop.ts, splitLoadJob) and their results merged. Threads end
+ * with this process, whatever happens; close() ends them sooner.
  */
-export async function runClosedLoop(
-  callOnce: (index: number) => Promise<CallOutcome>,
-  { concurrency, durationMs, maxRequests }: { concurrency: number; durationMs: number; maxRequests: number },
-): Promise<LoopResult> {
-  const latencies: number[] = [];
-  const errors: Record<string, number> = {};
-  let sent = 0;
-  const started = performance.now();
-  const stopAt = started + durationMs;
-
-  const caller = async () => {
-    while (sent < maxRequests && performance.now() < stopAt) {
-      const index = sent++;
-      const callStarted = performance.now();
-      const outcome = await callOnce(index);
-      if (outcome.ok) latencies.push(performance.now() - callStarted);
-      else errors[outcome.error] = (errors[outcome.error] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, caller));
-
-  return { elapsedMs: performance.now() - started, ok: latencies.length, errors, latencies };
-}
-
-export interface FanOutResult {
-  rounds: number;
-  samples: number;
-  lost: number;
-  errors: Record<string, number>;
-  latencyMs: LatencySummary;
-}
-
-export interface FanOutPlan {
-  watchers: number;
-  maxRounds: number;
-  maxDurationMs: number;
-  /** How long one round may wait for its event to reach every watcher. */
-  roundTimeoutMs: number;
-}
-
-/** Watchers are opened in batches, so a thousand connections do not overflow the server's accept queue. */
-const OPEN_BATCH_SIZE = 100;
-/** Adds the counts of `more` to `into`. */
-export function addErrors(into: Record<string, number>, more: Record<string, number>): void {
-  for (const [kind, count] of Object.entries(more)) into[kind] = (into[kind] ?? 0) + count;
-}
-
-/** Time for the server to forget closed watchers before the next measurement. */
-const SETTLE_AFTER_CLOSE_MS = 200;
-
-/**
- * Opens `watchers` feeds, checks with one warm-up Create that every one of them
- * hears events, then sends Creates one at a time and records, for each watcher,
- * the time from sending the Create to that watcher receiving its CREATED event.
- */
-export async function runFanOut(target: BenchTarget, plan: FanOutPlan): Promise<FanOutResult> {
-  if (!target.watch) throw new Error(`${target.label} has no WatchTasks`);
-  const latencies: number[] = [];
-  const errors: Record<string, number> = {};
-  const countError = (kind: string) => (errors[kind] = (errors[kind] ?? 0) + 1);
-
-  // The round in progress: which title to listen for, when it was sent, who has heard it.
-  let round: { title: string; sentAt: number; heard: number; record: boolean; allHeard: () => void } | undefined;
-  const onEvent = (event: TaskEvent) => {
-    if (!round || event.event_type !== 'TASK_EVENT_TYPE_CREATED' || event.task?.title !== round.title) return;
-    if (round.record) latencies.push(performance.now() - round.sentAt);
-    round.heard += 1;
-    if (round.heard === plan.watchers) round.allHeard();
-  };
-
-  const opened: Watcher[] = [];
-  let lost = 0;
-  let rounds = 0;
-  try {
-    for (let first = 0; first < plan.watchers; first += OPEN_BATCH_SIZE) {
-      const batch = Array.from({ length: Math.min(OPEN_BATCH_SIZE, plan.watchers - first) }, () =>
-        target.watch!({ onEvent, onError: countError }),
+export async function startOwnLoad(count: number): Promise<LoadGenerator> {
+  let nextId = 1;
+  const threads: LoadThread[] = [];
+  const starting = Array.from({ length: count }, () => {
+    const thread: LoadThread = { worker: new Worker(THREAD_BOOTSTRAP, { eval: true }), pending: new Map() };
+    threads.push(thread);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`a load thread did not start within ${THREAD_START_TIMEOUT_MS / 1000} s`)),
+        THREAD_START_TIMEOUT_MS,
       );
-      opened.push(...batch);
-      await withinTime(Promise.all(batch.map((watcher) => watcher.ready)), plan.roundTimeoutMs);
-    }
-
-    /** One Create; resolves with how many watchers heard it in time. */
-    const sendRound = async (title: string, record: boolean): Promise<number> => {
-      let allHeard = () => {};
-      const everyoneHeard = new Promise<void>((resolve) => (allHeard = resolve));
-      const current = { title, sentAt: performance.now(), heard: 0, record, allHeard };
-      round = current;
-      const created = await target.create({ title, description: 'fan-out probe', tags: ['bench'] });
-      if (!created.ok) countError(`Create: ${created.error}`);
-      else await withinTime(everyoneHeard, plan.roundTimeoutMs);
-      round = undefined;
-      return current.heard;
-    };
-
-    // Warm-up: proves every watcher is subscribed (a gRPC client cannot otherwise tell).
-    const warmedUp = await sendRound('fan-out warm-up', false);
-    if (warmedUp < plan.watchers) countError(`only ${warmedUp} of ${plan.watchers} watchers subscribed`);
-
-    const stopAt = performance.now() + plan.maxDurationMs;
-    while (rounds < plan.maxRounds && performance.now() < stopAt) {
-      rounds += 1;
-      lost += plan.watchers - (await sendRound(`fan-out round ${rounds}`, true));
-    }
-  } finally {
-    for (const watcher of opened) watcher.close();
-    await sleep(SETTLE_AFTER_CLOSE_MS);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+        for (const job of thread.pending.values()) job.reject(error);
+        thread.pending.clear();
+      };
+      thread.worker.on('error', fail);
+      thread.worker.on('exit', (code) => fail(new Error(`a load thread stopped (exit code ${code})`)));
+      thread.worker.on('message', (message: ThreadReplyMessage) => {
+        if ('ready' in message) {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        const job = thread.pending.get(message.id);
+        thread.pending.delete(message.id);
+        if ('failure' in message) job?.reject(new Error(`load thread: ${message.failure}`));
+        else job?.resolve(message.result);
+      });
+    });
+  });
+  const close = async () => {
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  };
+  try {
+    await Promise.all(starting);
+  } catch (error) {
+    await close();
+    throw error;
   }
-  return { rounds, samples: latencies.length, lost, errors, latencyMs: summarizeLatencies(latencies) };
-}
 
-/** Waits for `promise` at most `ms`; the caller finds out from its own state whether it finished. */
-function withinTime(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
-}
+  const runOn = (thread: LoadThread, job: LoadJob) =>
+    new Promise<LoadResult>((resolve, reject) => {
+      const id = nextId++;
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, job } satisfies ThreadJobMessage);
+    });
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    kind: 'own',
+    description: `the bench's own load (${count} thread${count === 1 ? '' : 's'} of Node's http2/http clients)`,
+    caveat:
+      "Node's own clients cost about as much CPU per call as the servers they call, on the same CPUs: " +
+      'where the limit column does not say "server", the calls per second are not the server\'s.',
+    async run(job) {
+      const parts = splitLoadJob(job, count);
+      const result = mergeLoadResults(await Promise.all(parts.map((part, index) => runOn(threads[index]!, part))));
+      return { ...result, loadCpuMs: result.cpuMs, loadThreads: parts.length, busiestThread: Math.max(...result.threadBusy) };
+    },
+    close,
+  };
 }

@@ -1,180 +1,254 @@
-// What the bench prints: a progress line while it runs, then the tables.
+// What the bench shows, as data: a header, then sections, each a table with a
+// note. The terminal (formatReport, here) and the HTML page (bench/html.ts)
+// render the same sections, so they always agree.
 import pc from 'picocolors';
-import type { BenchResults, RatioCell, ServerKey, UnaryOperation } from './results.ts';
+import type { BenchResults, ServerKey, SlowLinkClient, UnaryCell, UnaryOperation } from './results.ts';
+import { SERVER_LABELS } from './servers.ts';
+import {
+  bytes,
+  type Cell,
+  cellForTerminal,
+  count,
+  errorText,
+  micros,
+  ms,
+  percentOfCore,
+  renderTableForTerminal,
+  type Table,
+  times,
+} from './table.ts';
 
-export const SERVER_LABELS: Record<ServerKey, string> = {
-  'grpc-reference': 'gRPC reference',
-  'grpc-bare': 'gRPC bare',
-  rest: 'REST/JSON',
+export const OPERATION_LABELS: Record<UnaryOperation, string> = { create: 'Create', get: 'Get' };
+export const SERVER_ORDER: ServerKey[] = ['grpc-reference', 'grpc-bare', 'rest'];
+
+export const SLOW_LINK_CLIENT_LABELS: Record<SlowLinkClient, string> = {
+  grpc: 'gRPC, one connection',
+  'rest-keep-alive': 'REST, keep-alive',
+  'rest-new-connection': 'REST, new connection per request',
 };
-const OPERATION_LABELS: Record<UnaryOperation, string> = { create: 'Create', get: 'Get' };
 
-export interface Progress {
-  /** Starts the next step. */
-  next(what: string): void;
-  /** What is happening within the step: shown on a terminal only. */
-  detail(what: string): void;
-  /** Clears the line (on a terminal) before the report is printed. */
-  done(): void;
+export type SectionId = 'cpu' | 'unary' | 'encoding' | 'slow-link' | 'streaming';
+
+export interface Section {
+  id: SectionId;
+  title: string;
+  note: string;
+  table: Table;
+  /** Lines after the table. */
+  after: Cell[];
 }
 
-/**
- * One line rewritten in place on a terminal; plain lines, one per step, when
- * the output is a file or a pipe (a log should not fill with carriage returns).
- */
-export function createProgress(totalSteps: number, out: NodeJS.WriteStream = process.stdout): Progress {
-  const started = performance.now();
-  let step = 0;
-  const line = (what: string) => `[${step}/${totalSteps}] ${what}  (${((performance.now() - started) / 1000).toFixed(1)} s)`;
-  // A line wider than the terminal would wrap, and \r would then rewrite only its last part.
-  const rewrite = (what: string) => out.write(`\r\x1b[K${pc.dim(line(what).slice(0, Math.max(20, (out.columns || 80) - 1)))}`);
+const seconds = (milliseconds: number) => `${(milliseconds / 1000).toFixed(milliseconds < 1000 ? 2 : 1)} s`;
+
+/** The first lines: what ran, where, with which load, and whether the servers answered OK. */
+export function reportHeader(results: BenchResults): { title: string; lines: Cell[] } {
+  const { machine, load } = results;
+  const others = machine.otherProgramsCpuPercent;
+  const lines: Cell[] = [
+    `${results.mode} run, Node ${machine.node} on ${machine.platform}/${machine.arch}, ${machine.cpus} CPUs (${machine.cpuModel}) ` +
+      `shared by the load and the servers${others === null ? '' : `; other programs used ${Math.round(others)}% of them`}.`,
+    `Load: ${load.choice}.`,
+  ];
+  const checks = load.checks.map((check) => `${SERVER_LABELS[check.server]} ${check.before} / ${check.after}`).join(', ');
+  const allOk = load.checks.every((check) => check.before === 'OK' && check.after === 'OK');
+  lines.push({ text: `One real call before / after the unary measurements: ${checks}.`, tone: allOk ? 'dim' : 'bad' });
+  if (load.caveat) lines.push({ text: load.caveat, tone: 'dim' });
+  if (machine.otherProgramsCpuPercent === null) {
+    lines.push({ text: 'CPU time cannot be read on this system (no /proc): the CPU and limit columns are empty.', tone: 'dim' });
+  }
+  return { title: 'TaskManager bench: gRPC vs REST/JSON', lines };
+}
+
+export function reportSections(results: BenchResults): Section[] {
+  return [cpuSection(results), unarySection(results), encodingSection(results), slowLinkSection(results), streamingSection(results)];
+}
+
+function cellOf(results: BenchResults, server: ServerKey, operation: UnaryOperation, callers: number): UnaryCell | undefined {
+  return results.unary.find((cell) => cell.server === server && cell.operation === operation && cell.callers === callers);
+}
+
+function cpuSection(results: BenchResults): Section {
+  const callers = Math.max(...results.settings.callers);
+  const perCall = (server: ServerKey, operation: UnaryOperation) =>
+    results.serverCpuPerCall.find((entry) => entry.server === server && entry.operation === operation)?.micros ?? null;
+  const ratio = (over: number | null, under: number | null): Cell =>
+    over === null || under === null || under === 0 ? '–' : times(over / under);
   return {
-    next(what) {
-      step += 1;
-      if (out.isTTY) rewrite(what);
-      else out.write(`${line(what)}\n`);
+    id: 'cpu',
+    title: 'Server CPU time per call',
+    note: `(µs of the server process's CPU time per OK call, with ${callers} callers; lower is better. It does not depend on which side was the limit.)`,
+    table: {
+      columns: [
+        { title: 'call', align: 'left' },
+        ...SERVER_ORDER.map((server) => ({ title: SERVER_LABELS[server], align: 'right' as const })),
+        { title: 'reference ÷ bare', align: 'right' },
+        { title: 'reference ÷ REST', align: 'right' },
+      ],
+      rows: (['create', 'get'] as const).map((operation) => [
+        OPERATION_LABELS[operation],
+        ...SERVER_ORDER.map((server) => micros(perCall(server, operation))),
+        ratio(perCall('grpc-reference', operation), perCall('grpc-bare', operation)),
+        ratio(perCall('grpc-reference', operation), perCall('rest', operation)),
+      ]),
     },
-    detail(what) {
-      if (out.isTTY) rewrite(what);
-    },
-    done() {
-      if (out.isTTY) out.write('\r\x1b[K');
-    },
+    after: [],
   };
 }
 
-type Align = 'left' | 'right';
-type Column = { title: string; align: Align };
-
-/** Columns padded to their widest cell; colour codes do not count toward width. */
-function formatTable(columns: Column[], rows: string[][]): string[] {
-  const visible = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
-  const widths = columns.map((column, index) => Math.max(visible(column.title), ...rows.map((row) => visible(row[index] ?? ''))));
-  const pad = (text: string, index: number) => {
-    const room = ' '.repeat(widths[index]! - visible(text));
-    return columns[index]!.align === 'right' ? room + text : text + room;
-  };
-  const header = columns.map((column, index) => pc.bold(pad(column.title, index))).join('  ');
-  return [header, ...rows.map((row) => row.map(pad).join('  ').trimEnd())];
+function connectionsText(cell: UnaryCell): string {
+  if (cell.server === 'rest') return `${cell.connections}`;
+  return `${cell.connections} × ${cell.streamsPerConnection}`;
 }
 
-const bytes = (n: number) => `${n.toLocaleString('en-US')} B`;
-const perSecond = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const times = (ratio: number) => `${ratio.toFixed(2)}×`;
-const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
-const errorText = (errors: Record<string, number>) =>
-  Object.entries(errors)
-    .map(([kind, count]) => `${count} ${kind}`)
-    .join(', ') || '0';
+function unarySection(results: BenchResults): Section {
+  const { settings, load } = results;
+  const rows: Cell[][] = [];
+  for (const operation of ['create', 'get'] as const) {
+    for (const callers of settings.callers) {
+      SERVER_ORDER.forEach((server, index) => {
+        const cell = cellOf(results, server, operation, callers);
+        if (!cell) return;
+        rows.push([
+          index === 0 ? OPERATION_LABELS[operation] : '',
+          index === 0 ? String(callers) : '',
+          SERVER_LABELS[server],
+          connectionsText(cell),
+          count(cell.throughputPerSec),
+          ms(cell.latencyMs.p50),
+          ms(cell.latencyMs.p99),
+          percentOfCore(cell.cpu.serverPercent),
+          percentOfCore(cell.cpu.loadPercent),
+          cell.limit === 'server' ? { text: cell.limit, tone: 'good' } : cell.limit,
+          micros(cell.cpu.serverMicrosPerCall),
+          errorText(cell.errors),
+        ]);
+      });
+    }
+  }
+  return {
+    id: 'unary',
+    title: 'Unary calls: throughput and latency',
+    note:
+      `(closed loop: N callers, each sending its next request when its answer arrives; only OK answers count. ` +
+      `req/s is the median of ${settings.unarySlicesPerCell} slices of ${seconds(settings.unarySliceMs)}, the servers taking turns. ` +
+      `Load: ${load.description}.)`,
+    table: {
+      columns: [
+        { title: 'call', align: 'left' },
+        { title: 'callers', align: 'right' },
+        { title: 'server', align: 'left' },
+        { title: 'connections', align: 'right' },
+        { title: 'req/s', align: 'right' },
+        { title: 'p50 ms', align: 'right' },
+        { title: 'p99 ms', align: 'right' },
+        { title: 'server CPU', align: 'right' },
+        { title: 'load CPU', align: 'right' },
+        { title: 'limit', align: 'left' },
+        { title: 'server µs/call', align: 'right' },
+        { title: 'errors', align: 'left' },
+      ],
+      rows,
+    },
+    after: [
+      {
+        text:
+          'connections: gRPC "C × S" is C HTTP/2 connections carrying S calls each; REST uses one connection per caller. ' +
+          'CPU: % of one core. limit: what held the throughput back (server: its core was full; all CPUs: the machine was full; ' +
+          'load: the load generator was full; round trips: nobody was busy, each caller waited for its answer).',
+        tone: 'dim',
+      },
+    ],
+  };
+}
 
-export function formatReport(results: BenchResults): string {
-  const { settings, sizes, unary, streaming, comparisons, machine } = results;
-  const lines: string[] = [];
-  const section = (title: string, note: string) => lines.push('', `${pc.bold(pc.cyan(title))} ${pc.dim(note)}`);
-
-  lines.push(
-    pc.bold(`TaskManager bench: gRPC vs REST/JSON`) +
-      pc.dim(
-        `  (${results.mode} run, Node ${machine.node}, ${machine.cpus} CPUs shared by the client and the servers` +
-          (machine.otherProgramsCpuPercent === null
-            ? ')'
-            : `; other programs used ${Math.round(machine.otherProgramsCpuPercent)}% of them)`),
-      ),
-  );
-
-  section('Encoded size', '(message bodies only; headers and framing not counted)');
-  lines.push(
-    ...formatTable(
-      [
+function encodingSection(results: BenchResults): Section {
+  return {
+    id: 'encoding',
+    title: 'Encoding',
+    note: '(message bodies only; headers and framing are not counted. Time: in this process, one message at a time, median of several batches.)',
+    table: {
+      columns: [
         { title: 'what', align: 'left' },
         { title: 'protobuf', align: 'right' },
         { title: 'JSON', align: 'right' },
         { title: 'JSON ÷ protobuf', align: 'right' },
+        { title: 'encode µs protobuf / JSON', align: 'right' },
+        { title: 'decode µs protobuf / JSON', align: 'right' },
       ],
-      [sizes.oneTask, sizes.hundredTasks].map((size) => [
-        size.what,
-        bytes(size.protobufBytes),
-        bytes(size.jsonBytes),
-        times(size.jsonToProtobufRatio),
+      rows: results.encoding.map((cell) => [
+        cell.what,
+        bytes(cell.protobufBytes),
+        bytes(cell.jsonBytes),
+        times(cell.jsonToProtobufRatio),
+        `${micros(cell.microsPerMessage.protobufEncode)} / ${micros(cell.microsPerMessage.jsonEncode)}`,
+        `${micros(cell.microsPerMessage.protobufDecode)} / ${micros(cell.microsPerMessage.jsonDecode)}`,
       ]),
-    ),
-  );
+    },
+    after: [],
+  };
+}
 
-  section(
-    'Unary calls',
-    `(closed loop: N callers each send the next request when the answer arrives; only OK answers counted; ` +
-      `req/s is the median of ${settings.unarySlicesPerCell} slices of ${settings.unarySliceMs / 1000} s, the servers taking turns)`,
+export function slowLinkDescription({ settings }: BenchResults['slowLink']): string {
+  return (
+    `a proxy adds ${settings.rttMs} ms of round trip and caps each direction at ${settings.bandwidthMbitPerSec} Mbit/s; ` +
+    `a new connection waits ${settings.connectionSetupRoundTrips} round trip before carrying data (TCP; no TLS)`
   );
-  lines.push(
-    ...formatTable(
-      [
+}
+
+function slowLinkSection(results: BenchResults): Section {
+  const { slowLink } = results;
+  let previous = '';
+  const rows = slowLink.cells.map((cell): Cell[] => {
+    const call = cell.call === 'create' ? 'Create' : `list of ${count(slowLink.settings.listTasks)}`;
+    const group = `${call} ${cell.callers}`;
+    const first = group !== previous;
+    previous = group;
+    return [
+      first ? call : '',
+      first ? String(cell.callers) : '',
+      SLOW_LINK_CLIENT_LABELS[cell.client],
+      count(cell.throughputPerSec),
+      ms(cell.latencyMs.p50),
+      ms(cell.latencyMs.p99),
+      count(cell.bytesPerCall.up),
+      count(cell.bytesPerCall.down),
+      count(cell.connectionsOpened),
+      count(cell.ok),
+      errorText(cell.errors),
+    ];
+  });
+  return {
+    id: 'slow-link',
+    title: 'Slow link',
+    note: `(${slowLinkDescription(slowLink)}. The reference gRPC server and the REST twin behind it; the bench's own load.)`,
+    table: {
+      columns: [
         { title: 'call', align: 'left' },
         { title: 'callers', align: 'right' },
-        { title: 'server', align: 'left' },
+        { title: 'client', align: 'left' },
         { title: 'req/s', align: 'right' },
         { title: 'p50 ms', align: 'right' },
         { title: 'p99 ms', align: 'right' },
-        { title: 'client CPU', align: 'right' },
-        { title: 'server CPU', align: 'right' },
-        { title: 'server µs/call', align: 'right' },
+        { title: 'bytes up/call', align: 'right' },
+        { title: 'bytes down/call', align: 'right' },
+        { title: 'connections', align: 'right' },
+        { title: 'calls', align: 'right' },
         { title: 'errors', align: 'left' },
       ],
-      unary.map((cell, index) => {
-        const firstOfGroup =
-          index === 0 || unary[index - 1]!.concurrency !== cell.concurrency || unary[index - 1]!.operation !== cell.operation;
-        const errors = errorText(cell.errors);
-        return [
-          firstOfGroup ? OPERATION_LABELS[cell.operation] : '',
-          firstOfGroup ? String(cell.concurrency) : '',
-          SERVER_LABELS[cell.server],
-          perSecond(cell.throughputPerSec),
-          ms(cell.latencyMs.p50),
-          ms(cell.latencyMs.p99),
-          `${Math.round(cell.cpu.clientPercent)}%`,
-          cell.cpu.serverPercent === null ? '–' : `${Math.round(cell.cpu.serverPercent)}%`,
-          cell.cpu.serverMicrosPerCall === null ? '–' : Math.round(cell.cpu.serverMicrosPerCall).toLocaleString('en-US'),
-          errors === '0' ? pc.dim(errors) : pc.red(errors),
-        ];
-      }),
-    ),
-  );
+      rows,
+    },
+    after: [{ text: 'bytes: everything through the link per call, headers and framing included (up: to the server).', tone: 'dim' }],
+  };
+}
 
-  section('Ratios', '(one column per call and number of callers)');
-  const ratioCells = comparisons.referenceOverBare.cells;
-  const ratioColumns: Column[] = [
-    { title: '', align: 'left' },
-    ...ratioCells.map((cell) => ({ title: `${OPERATION_LABELS[cell.operation]} ${cell.concurrency}`, align: 'right' as Align })),
-  ];
-  const goal = comparisons.referenceOverBare;
-  const againstGoal = (cell: RatioCell) => (cell.ratio >= goal.goal ? pc.green(percent(cell.ratio)) : pc.yellow(percent(cell.ratio)));
-  lines.push(
-    ...formatTable(ratioColumns, [
-      ['throughput, gRPC reference ÷ REST/JSON', ...comparisons.grpcReferenceOverRest.map((cell) => times(cell.ratio))],
-      ['throughput, gRPC reference ÷ gRPC bare', ...ratioCells.map(againstGoal)],
-      ...(goal.serverCpuPerCall
-        ? [['server CPU per call, reference ÷ bare', ...goal.serverCpuPerCall.cells.map((cell) => times(cell.ratio))]]
-        : []),
-    ]),
-  );
-  const verdict = goal.met ? pc.green('goal met') : pc.yellow('goal not met');
-  lines.push(
-    `Reference server vs bare grpc-js baseline (issue 6, item 3, goal ≥ ${percent(goal.goal)}): ` +
-      `${pc.bold(percent(goal.geometricMean))} of the baseline's throughput (geometric mean of the ${ratioCells.length} cells above): ${verdict}`,
-  );
-  if (goal.serverCpuPerCall) {
-    lines.push(
-      pc.dim(
-        `The reference server spends ${times(goal.serverCpuPerCall.geometricMean)} the baseline's CPU time per call (geometric mean). ` +
-          `Throughput hides part of that difference when the client, not the server, is the busier process (compare the CPU columns).`,
-      ),
-    );
-  }
-
-  section('Streaming', '(time from sending Create to each watcher receiving its CREATED event)');
-  lines.push(
-    ...formatTable(
-      [
+function streamingSection(results: BenchResults): Section {
+  const { streaming } = results;
+  return {
+    id: 'streaming',
+    title: 'Streaming',
+    note: '(time from sending a Create to each watcher receiving its CREATED event; clients: grpc-js and node:http in the bench process)',
+    table: {
+      columns: [
         { title: 'watchers', align: 'right' },
         { title: 'server', align: 'left' },
         { title: 'p50 ms', align: 'right' },
@@ -184,17 +258,27 @@ export function formatReport(results: BenchResults): string {
         { title: 'lost', align: 'right' },
         { title: 'errors', align: 'left' },
       ],
-      streaming.map((cell, index) => [
-        index === 0 || streaming[index - 1]!.watchers !== cell.watchers ? cell.watchers.toLocaleString('en-US') : '',
+      rows: streaming.map((cell, index) => [
+        index === 0 || streaming[index - 1]!.watchers !== cell.watchers ? count(cell.watchers) : '',
         cell.server === 'rest' ? 'REST/JSON (SSE)' : 'gRPC reference (WatchTasks)',
         ms(cell.latencyMs.p50),
         ms(cell.latencyMs.p99),
-        String(cell.rounds),
-        cell.samples.toLocaleString('en-US'),
-        cell.lost === 0 ? pc.dim('0') : pc.red(String(cell.lost)),
-        errorText(cell.errors) === '0' ? pc.dim('0') : pc.red(errorText(cell.errors)),
+        count(cell.rounds),
+        count(cell.samples),
+        cell.lost === 0 ? { text: '0', tone: 'dim' } : { text: count(cell.lost), tone: 'bad' },
+        errorText(cell.errors),
       ]),
-    ),
-  );
+    },
+    after: [],
+  };
+}
+
+export function formatReport(results: BenchResults): string {
+  const header = reportHeader(results);
+  const lines = [pc.bold(header.title), ...header.lines.map((line) => cellForTerminal(line))];
+  for (const section of reportSections(results)) {
+    lines.push('', `${pc.bold(pc.cyan(section.title))} ${pc.dim(section.note)}`);
+    lines.push(...renderTableForTerminal(section.table), ...section.after.map((line) => cellForTerminal(line)));
+  }
   return lines.join('\n');
 }

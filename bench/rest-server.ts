@@ -1,4 +1,4 @@
-// The REST/JSON twin of TaskManager, for `npm run bench` only (issue 6, item 1):
+// The REST/JSON twin of TaskManager, for `npm run bench` only:
 // the same TaskStore and the same rules as the gRPC server, on plain node:http,
 // so the bench compares the two protocols and not two different services.
 //
@@ -16,7 +16,7 @@
 import http from 'node:http';
 import { type Address, formatAddress, isEntryPoint, parseAddress } from '../lib/cli.ts';
 import type { Task, TaskEvent, TaskStatus } from '../lib/proto.ts';
-import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
+import { DIAGNOSTICS_ENV, diagnosticsLine } from '../lib/protocol.ts';
 import { type TaskFilter, TaskStore } from '../lib/store.ts';
 import { checkChanges, checkId, checkNewTask, checkStatus, type RuleViolation } from '../lib/task-rules.ts';
 
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
   const store = new TaskStore();
   // As the gRPC server does: lets a test see that a closed SSE watcher is forgotten.
   if (process.env[DIAGNOSTICS_ENV] === '1') {
-    store.onSubscriberCountChange = (count) => console.log(`[diagnostics] subscribers=${count}`);
+    store.onSubscriberCountChange = (count) => console.log(diagnosticsLine.format({ subscribers: count }));
   }
   let running: RunningRestServer;
   try {
@@ -255,13 +255,14 @@ async function main(): Promise<void> {
     running = await startRestServer(parseAddress(argv, { PORT: String(DEFAULT_REST_PORT) }), store);
   } catch (error) {
     console.error(`Could not start the REST server: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    process.exit(1); // nothing was printed on stdout yet
   }
   console.log(`REST server listening on ${formatAddress(running)}`);
   let signals = 0;
   const onSignal = () => {
     signals += 1;
-    if (signals > 1) process.exit(1);
+    if (signals > 1) process.exit(1); // a second signal: stop at once
+    // Its last output is long written (a line at start, diagnostics): nothing is pending.
     void running.shutdown().then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);

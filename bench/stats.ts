@@ -8,12 +8,13 @@ export function percentile(sorted: readonly number[], percent: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function summarizeLatencies(samples: readonly number[]): LatencySummary {
+export function summarizeLatencies(samples: ArrayLike<number> & Iterable<number>): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   const values = Array.from(sorted);
   const total = values.reduce((sum, value) => sum + value, 0);
   return {
     p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
     p99: round(percentile(values, 99)),
     mean: round(values.length === 0 ? 0 : total / values.length),
     max: round(values.at(-1) ?? 0),
@@ -25,11 +26,6 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return 0;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-export function geometricMean(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  return Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
 /** Three decimals: enough for milliseconds and ratios, short enough to read in the JSON. */

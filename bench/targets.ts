@@ -1,17 +1,14 @@
-// The client side of the bench: one object per server with the same three
-// operations (create, get, watch), so every measurement runs the same code
-// against gRPC and against REST. Calls never reject: they report an outcome.
+// The client side of the streaming measurement: one object per server with the
+// same two operations (create, watch), so it runs the same code against gRPC
+// (grpc-js, as an application would use it) and REST (node:http, SSE). Calls
+// never reject: they report an outcome.
 import http from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import { createTaskManagerClient, statusName } from '../lib/client-runtime.ts';
 import type { TaskEvent, TaskManagerClient } from '../lib/proto.ts';
+import { type NewTask, REQUESTS, taskIdOfAnswer } from './requests.ts';
 import type { ServerKey } from './results.ts';
-
-export interface NewTaskRequest {
-  title: string;
-  description: string;
-  tags: string[];
-}
+import { errorKind, restExchange } from './wire.ts';
 
 /** OK carries the task id; anything else is named ("NOT_FOUND", "HTTP 404", "ECONNRESET"). */
 export type CallOutcome = { ok: true; id: string } | { ok: false; error: string };
@@ -33,10 +30,8 @@ export interface BenchTarget {
   label: string;
   /** The server's process id, for its CPU figures. */
   serverPid: number | undefined;
-  create(request: NewTaskRequest): Promise<CallOutcome>;
-  get(id: string): Promise<CallOutcome>;
-  /** Absent on the bare baseline, which has no WatchTasks. */
-  watch?: (handlers: WatchHandlers) => Watcher;
+  create(task: NewTask): Promise<CallOutcome>;
+  watch(handlers: WatchHandlers): Watcher;
   close(): void;
 }
 
@@ -46,25 +41,21 @@ export function grpcTarget(
   label: string,
   { address, serverPid }: { address: string; serverPid: number | undefined },
   callTimeoutMs: number,
-  { canWatch = true } = {},
 ): BenchTarget {
   const client: TaskManagerClient = createTaskManagerClient(address);
   const outcome = (error: grpc.ServiceError | null, id: string | undefined): CallOutcome =>
     error ? { ok: false, error: statusName(error.code) } : { ok: true, id: id ?? '' };
   const options = (): grpc.CallOptions => ({ deadline: Date.now() + callTimeoutMs });
 
-  const target: BenchTarget = {
+  return {
     key,
     label,
     serverPid,
     create: (request) =>
       new Promise((resolve) => client.CreateTask(request, options(), (error, response) => resolve(outcome(error, response?.task?.id)))),
-    get: (id) =>
-      new Promise((resolve) => client.GetTask({ id }, options(), (error, response) => resolve(outcome(error, response?.task?.id)))),
+    watch: (handlers) => watchOverGrpc(client, handlers),
     close: () => client.close(),
   };
-  if (canWatch) target.watch = (handlers) => watchOverGrpc(client, handlers);
-  return target;
 }
 
 function watchOverGrpc(client: TaskManagerClient, handlers: WatchHandlers): Watcher {
@@ -85,8 +76,7 @@ function watchOverGrpc(client: TaskManagerClient, handlers: WatchHandlers): Watc
 }
 
 /**
- * A REST target. Unary calls share a keep-alive agent: HTTP/1.1 carries one
- * request at a time per connection, so concurrency N opens N connections.
+ * A REST target. Creates share a keep-alive agent (bench/wire.ts, restExchange).
  * Each SSE watcher holds a connection of its own for as long as it watches.
  */
 export function restTarget(
@@ -96,69 +86,24 @@ export function restTarget(
 ): BenchTarget {
   const unaryAgent = new http.Agent({ keepAlive: true });
   const watchAgent = new http.Agent({ keepAlive: false });
-  const call = async (method: string, path: string, body: unknown, okStatus: number): Promise<CallOutcome> => {
-    const answer = await requestJson({ agent: unaryAgent, host, port, method, path, body, timeoutMs: callTimeoutMs });
-    if ('error' in answer) return { ok: false, error: answer.error };
-    if (answer.status !== okStatus) return { ok: false, error: `HTTP ${answer.status}` };
-    return { ok: true, id: String((answer.body as { id?: unknown }).id ?? '') };
-  };
   return {
     key: 'rest',
     label,
     serverPid,
-    create: (request) => call('POST', '/tasks', request, 201),
-    get: (id) => call('GET', `/tasks/${encodeURIComponent(id)}`, undefined, 200),
+    async create(task) {
+      const outcome = await restExchange({ host, port, agent: unaryAgent }, REQUESTS.create.rest(task), {
+        timeoutMs: callTimeoutMs,
+        keepBody: true,
+      });
+      if (!outcome.ok) return outcome;
+      return { ok: true, id: taskIdOfAnswer('rest', outcome.body!) ?? '' };
+    },
     watch: (handlers) => watchOverSse({ agent: watchAgent, host, port }, handlers),
     close() {
       unaryAgent.destroy();
       watchAgent.destroy();
     },
   };
-}
-
-interface JsonRequest {
-  agent: http.Agent;
-  host: string;
-  port: number;
-  method: string;
-  path: string;
-  body: unknown;
-  timeoutMs: number;
-}
-
-/** One HTTP exchange with a JSON body each way. The answer is parsed, as a real client would. */
-function requestJson({
-  agent,
-  host,
-  port,
-  method,
-  path,
-  body,
-  timeoutMs,
-}: JsonRequest): Promise<{ status: number; body: unknown } | { error: string }> {
-  return new Promise((resolve) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
-    const request = http.request({ agent, host, port, method, path, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch {
-          resolve({ error: 'unparsable JSON answer' });
-        }
-      });
-      response.on('error', (error) => resolve({ error: errorKind(error) }));
-    });
-    request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
-    request.on('error', (error) => resolve({ error: errorKind(error) }));
-    request.end(payload);
-  });
 }
 
 /** GET /tasks/watch, read as Server-Sent Events: each `data:` line holds one TaskEvent as JSON. */
@@ -199,8 +144,4 @@ function watchOverSse({ agent, host, port }: { agent: http.Agent; host: string; 
       request.destroy();
     },
   };
-}
-
-function errorKind(error: Error): string {
-  return (error as NodeJS.ErrnoException).code ?? error.message;
 }
