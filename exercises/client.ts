@@ -1,9 +1,10 @@
-// Phases 2 to 5: the TaskManager client. Follow PHASES.md; check your work with
-// `npm run check -- --phase 2` (then 3, 4, 5).
+// Phases 2 to 6: the TaskManager client. Follow PHASES.md; check your work with
+// `npm run check -- --phase 2` (then 3, 4, 5, 6).
 //
 // `npm run client` runs the demo (lib/client-demo.ts): it calls the functions
 // below and prints what they return. `npm run watch` prints live events with
 // your watchTasks. What is already written: loading the proto and creating the client.
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { AUTHORIZATION_KEY } from '#lib/auth.ts';
@@ -12,10 +13,13 @@ import { runClientDemo } from '#lib/client-demo.ts';
 import { type FetchResult, isServiceError } from '#lib/client-runtime.ts';
 import {
   type CreateTaskRequest,
+  type ImportTasksResponse,
   type ListTasksRequest,
   LOADER_OPTIONS,
   PROTO_FILE,
   type ProtoGrpcType,
+  type SyncTasksRequest,
+  type SyncTasksResponse,
   type Task,
   type TaskEvent,
   type TaskManagerClient,
@@ -98,7 +102,53 @@ export function bearerToken(token: string): grpc.Interceptor {
   throw new TodoHumanError('bearerToken', 'Phase 5, step 3');
 }
 
+export async function writeAll<T>(call: grpc.ClientWritableStream<T> | grpc.ClientDuplexStream<T, unknown>, messages: T[]): Promise<void> {
+  // TODO(human): Phase 6, step 4. Write every message, honouring backpressure, then half-close.
+  // - call.write(message) sends one message. It returns false once grpc-js holds
+  //   16 that wait to go out: then `await once(call, 'drain')` before the next.
+  // - After the last one, call.end(): a half-close, "no more messages from me".
+  //   The call goes on: the server can still answer.
+  throw new TodoHumanError('writeAll', 'Phase 6, step 4');
+}
+
+export function importTasks(client: TaskManagerClient, tasks: CreateTaskRequest[]): Promise<ImportTasksResponse> {
+  // TODO(human): Phase 6, step 5. Client streaming: many requests on one call, one answer.
+  // - Inside new Promise((resolve, reject) => ...):
+  //   const call = client.ImportTasks((error, response) => ...) opens the call and
+  //   returns its stream; the callback runs once, with the answer or the failure.
+  // - Each task goes out wrapped as its request, { task }:
+  //   writeAll(call, tasks.map((task) => ({ task }))).catch(reject).
+  throw new TodoHumanError('importTasks', 'Phase 6, step 5');
+}
+
+export function syncTasks(
+  client: TaskManagerClient,
+  commands: SyncTasksRequest[],
+  onResponse: (response: SyncTasksResponse) => void,
+): Promise<void> {
+  // TODO(human): Phase 6, step 6. Bidirectional streaming: write and read on one call.
+  // - Inside new Promise((resolve, reject) => ...): const call = client.SyncTasks().
+  // - call.on('data', onResponse): each event and answer, as it arrives.
+  // - call.on('error', reject): the call failed (a grpc.ServiceError). 'end' follows
+  //   a failure too, so also listen for 'error'.
+  // - call.on('end', () => resolve()): the server ended the call; nothing more comes.
+  // - writeAll(call, commands).catch(reject): the commands, then the half-close.
+  throw new TodoHumanError('syncTasks', 'Phase 6, step 6');
+}
+
 // Runs only when this file is the program (`npm run client`), not when the grader imports it.
 if (isEntryPoint(import.meta.url)) {
-  await runClientDemo({ createClient, createTask, getTask, updateTask, deleteTask, listTasks, watchTasks, fetchTask, bearerToken });
+  await runClientDemo({
+    createClient,
+    createTask,
+    getTask,
+    updateTask,
+    deleteTask,
+    listTasks,
+    watchTasks,
+    fetchTask,
+    bearerToken,
+    importTasks,
+    syncTasks,
+  });
 }

@@ -1,5 +1,5 @@
-// Phases 2 to 5: the TaskManager server. Follow PHASES.md; check your work with
-// `npm run check -- --phase 2` (then 3, 4, 5). Run it with `npm run server`.
+// Phases 2 to 6: the TaskManager server. Follow PHASES.md; check your work with
+// `npm run check -- --phase 2` (then 3, 4, 5, 6). Run it with `npm run server`.
 //
 // What is already written: loading the proto, creating the gRPC server,
 // registering the handlers, listening (main() at the bottom). The store
@@ -14,7 +14,16 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { isEntryPoint } from '#lib/cli.ts';
 import { boundedEventStream } from '#lib/event-stream.ts';
-import { LOADER_OPTIONS, PROTO_FILE, type ProtoGrpcType, type TaskManagerHandlers } from '#lib/proto.ts';
+import {
+  type ImportTasksRequest__Output,
+  type ImportTasksResponse,
+  LOADER_OPTIONS,
+  PROTO_FILE,
+  type ProtoGrpcType,
+  type SyncTasksRequest__Output,
+  type Task,
+  type TaskManagerHandlers,
+} from '#lib/proto.ts';
 import {
   addHealthAndReflection,
   addressFromCommandLine,
@@ -24,7 +33,7 @@ import {
   serveUntilStopped,
 } from '#lib/server-runtime.ts';
 import { TaskStore } from '#lib/store.ts';
-import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter } from '#lib/task-rules.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter, LIMITS } from '#lib/task-rules.ts';
 import { todoHuman } from '#lib/todo.ts';
 
 // Load the contract at run time: proto-loader parses the .proto file, and
@@ -91,7 +100,52 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // - Unsubscribe when the client goes away: call.on('cancelled', unsubscribe).
       call.emit('error', todoHuman('WatchTasks', 'Phase 3, step 1'));
     },
+
+    ImportTasks(call, callback) {
+      // TODO(human): Phase 6, step 1. Client streaming: `call` is a stream of
+      // requests, and `callback` answers once, for the whole stream.
+      // - Start a summary: const summary: ImportTasksResponse = { created_count: 0, rejected: [] }.
+      // - call.on('data', ({ task }: ImportTasksRequest__Output) => ...) runs for each
+      //   item, in the order sent; count them (the first is index 0).
+      //   - A task that checkNewTask(task) refuses, or none at all (null): push
+      //     { index, reason } to summary.rejected, and go on with the next item.
+      //   - A good one: store.create(...) as in CreateTask; count it in created_count.
+      //   - Item LIMITS.importMaxTasks is one too many: answer RESOURCE_EXHAUSTED
+      //     with the limit in the details. Answering ends the call: grpc-js
+      //     reads nothing more from this client.
+      // - call.on('end', ...) runs once the client half-closed: every item has
+      //   been read. Answer there: callback(null, summary).
+      callback(todoHuman('ImportTasks', 'Phase 6, step 1'));
+    },
+
+    SyncTasks(call) {
+      // TODO(human): Phase 6, step 2. Bidirectional streaming: `call` reads the
+      // client's commands and writes to the client, both at once.
+      // - The events of every client: what your WatchTasks does, writing
+      //   { event } instead of event (boundedEventStream, store.subscribe, and
+      //   unsubscribe on 'cancelled').
+      // - call.on('data', (command: SyncTasksRequest__Output) => ...) for each
+      //   command, in order: stream.write({ result: { command_index, ...runCommand(store, command) } }),
+      //   where command_index counts the commands (0 for the first).
+      // - call.on('end', ...) runs once the client half-closed: every command
+      //   has been answered, so end the call there (stream.end()).
+      call.emit('error', todoHuman('SyncTasks', 'Phase 6, step 2'));
+    },
   };
+}
+
+/** A command's outcome: the task it left, or the status its unary RPC would have answered. */
+type CommandOutcome = { task: Task } | { code: grpc.status; details: string };
+
+export function runCommand(store: TaskStore, { create, update, delete: remove }: SyncTasksRequest__Output): CommandOutcome {
+  // TODO(human): Phase 6, step 3. A command follows the rules of the unary RPC it stands for.
+  // - One of create, update and remove is set (a oneof): for create do what
+  //   CreateTask does, for update what UpdateTask does, for remove what DeleteTask does.
+  // - Where the handler calls callback(null, { task }), return { task }; where it
+  //   answers callback({ code, details }), return { code, details }.
+  // - None set: return { code: grpc.status.INVALID_ARGUMENT, details: 'command: must be create, update or delete' }.
+  const { code, details } = todoHuman('runCommand', 'Phase 6, step 3');
+  return { code, details };
 }
 
 // TODO(human): Phase 4, step 3. Import loggingInterceptor from './interceptors.ts'

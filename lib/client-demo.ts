@@ -1,13 +1,23 @@
 // The client demo of the practice (create → get → update → list → delete → a
-// missing task, with a watch stream open the whole time), and the live watcher
-// of `npm run watch`. Both only print and pace: every gRPC call is made by the
+// missing task, with a watch stream open the whole time; then an import and a
+// sync session, Phase 6), and the live watcher of `npm run watch`. Both only print and pace: every gRPC call is made by the
 // functions of client.ts, so the demo shows how far the learner is.
 import * as grpc from '@grpc/grpc-js';
 import pc from 'picocolors';
 import { expectedToken } from './auth.ts';
 import { exitAfterOutput } from './cli.ts';
 import { type FetchResult, isServiceError, statusName, TodoHumanError } from './client-runtime.ts';
-import type { CreateTaskRequest, ListTasksRequest, Task, TaskEvent, TaskManagerClient, UpdateTaskRequest } from './proto.ts';
+import type {
+  CreateTaskRequest,
+  ImportTasksResponse,
+  ListTasksRequest,
+  SyncTasksRequest,
+  SyncTasksResponse,
+  Task,
+  TaskEvent,
+  TaskManagerClient,
+  UpdateTaskRequest,
+} from './proto.ts';
 import { addressFromCommandLine } from './server-runtime.ts';
 
 /** The functions a learner writes in client.ts (PHASES.md, Phases 2 to 5). */
@@ -22,6 +32,9 @@ export interface ClientFunctions {
   fetchTask(client: TaskManagerClient, id: string, deadlineMs?: number): Promise<FetchResult>;
   /** Phase 5: a client interceptor that sends the bearer token. */
   bearerToken?(token: string): grpc.Interceptor;
+  /** Phase 6: client streaming and bidirectional streaming. */
+  importTasks?(client: TaskManagerClient, tasks: CreateTaskRequest[]): Promise<ImportTasksResponse>;
+  syncTasks?(client: TaskManagerClient, commands: SyncTasksRequest[], onResponse: (response: SyncTasksResponse) => void): Promise<void>;
 }
 
 export const MISSING_TASK_ID = 'no-such-task';
@@ -38,6 +51,16 @@ export function formatTask(task: Task | null | undefined): string {
 export function formatEvent(event: TaskEvent): string {
   const type = String(event.event_type).replace('TASK_EVENT_TYPE_', '');
   return `${pc.magenta('event')} ${type.padEnd(7)} ${formatTask(event.task)}`;
+}
+
+/** One message of a SyncTasks session: an event, or the answer to a command. */
+export function formatSyncResponse({ event, result }: SyncTasksResponse): string {
+  if (event) return formatEvent(event);
+  if (!result) return pc.red('(a message with neither event nor answer)');
+  const answer = `${pc.cyan('answer')} #${result.command_index}`;
+  return result.code === grpc.status.OK
+    ? `${answer} OK ${formatTask(result.task)}`
+    : `${answer} ${statusName(result.code)}: ${result.details}`;
 }
 
 /** A step that took longer than STEP_WAIT_MS: the demo stops waiting for it. */
@@ -172,6 +195,27 @@ export async function runDemo(
     });
     stream.cancel();
     print(`  watcher received ${events.length} event(s) and was cancelled`);
+  }
+
+  // Phase 6: a stream of requests with one answer, then a session that goes both ways.
+  const { importTasks, syncTasks } = functions;
+  if (importTasks) {
+    step('ImportTasks: a stream of 3 tasks, the second with a blank title');
+    const tasks = [{ title: 'Imported 1', tags: ['import'] }, { title: '  ' }, { title: 'Imported 2', tags: ['import'] }];
+    const imported = await attempt(() => importTasks(client, tasks));
+    if (imported === 'failed') ok = false;
+    if (typeof imported === 'object') {
+      const { created_count, rejected } = imported.value;
+      const refused = rejected.map(({ index, reason }) => `#${index} (${reason})`).join(', ');
+      print(`  created ${created_count}, rejected ${refused || 'none'}`);
+    }
+  }
+  if (syncTasks) {
+    step(`SyncTasks: create a task, delete "${MISSING_TASK_ID}" (messages are printed as they arrive)`);
+    const commands = [{ create: { title: 'Made in a session' } }, { delete: { id: MISSING_TASK_ID } }];
+    const synced = await attempt(() => syncTasks(client, commands, (response) => print(`  ${formatSyncResponse(response)}`)));
+    if (synced === 'failed') ok = false;
+    if (typeof synced === 'object') print('  the server ended the session (OK)');
   }
   return ok;
 }

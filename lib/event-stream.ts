@@ -13,11 +13,15 @@ export interface EventStream<T> {
 }
 
 /**
- * Wraps a server stream: write() honours backpressure (it waits for 'drain'
- * once grpc-js's own buffer is full) with a bounded queue in front; when the
- * queue overflows, the stream ends with RESOURCE_EXHAUSTED.
+ * Wraps a server stream (or the server's side of a bidirectional one): write()
+ * honours backpressure (it waits for 'drain' once grpc-js's own buffer is
+ * full) with a bounded queue in front; when the queue overflows, the stream
+ * ends with RESOURCE_EXHAUSTED.
  */
-export function boundedEventStream<T>(call: grpc.ServerWritableStream<unknown, T>, maxQueued = MAX_QUEUED_EVENTS): EventStream<T> {
+export function boundedEventStream<T>(
+  call: grpc.ServerWritableStream<unknown, T> | grpc.ServerDuplexStream<unknown, T>,
+  maxQueued = MAX_QUEUED_EVENTS,
+): EventStream<T> {
   const queue: T[] = [];
   let waitingForDrain = false;
   let closed = false;

@@ -40,10 +40,15 @@ export function loadTaskManagerProto(): ProtoGrpcType {
 }
 
 // Short names for the generated types used across the project.
-// "__Output" types are what a reader receives: every field present.
+// "__Output" types are what a reader receives: every field present (a server
+// reads each message of a request stream, Phase 6, in that form).
 export type { ProtoGrpcType } from './generated/task_manager.ts';
 export type { CreateTaskRequest } from './generated/taskmanager/CreateTaskRequest.ts';
+export type { ImportTasksRequest__Output } from './generated/taskmanager/ImportTasksRequest.ts';
+export type { ImportTasksResponse__Output as ImportTasksResponse } from './generated/taskmanager/ImportTasksResponse.ts';
 export type { ListTasksRequest } from './generated/taskmanager/ListTasksRequest.ts';
+export type { SyncTasksRequest, SyncTasksRequest__Output } from './generated/taskmanager/SyncTasksRequest.ts';
+export type { SyncTasksResponse__Output as SyncTasksResponse } from './generated/taskmanager/SyncTasksResponse.ts';
 export type { Task__Output as Task } from './generated/taskmanager/Task.ts';
 export type { TaskEvent__Output as TaskEvent } from './generated/taskmanager/TaskEvent.ts';
 export type { TaskEventType__Output as TaskEventType } from './generated/taskmanager/TaskEventType.ts';

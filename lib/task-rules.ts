@@ -10,6 +10,8 @@ export const LIMITS = {
   descriptionMaxChars: 2000,
   maxTags: 10,
   tagMaxChars: 32,
+  /** Tasks in one ImportTasks call (Phase 6): the server reads no further. */
+  importMaxTasks: 1000,
 } as const;
 
 export const KNOWN_STATUSES: readonly TaskStatus[] = ['TASK_STATUS_TODO', 'TASK_STATUS_IN_PROGRESS', 'TASK_STATUS_DONE'];

@@ -1,6 +1,7 @@
-// Reference solution: the TaskManager client (PHASES.md, Phases 2 to 5).
+// Reference solution: the TaskManager client (PHASES.md, Phases 2 to 6).
 // `npm run client -- --impl solutions` runs the demo (lib/client-demo.ts), which
 // calls the functions below and prints what they return.
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { AUTHORIZATION_KEY } from '#lib/auth.ts';
@@ -9,10 +10,13 @@ import { runClientDemo } from '#lib/client-demo.ts';
 import { type FetchResult, isServiceError } from '#lib/client-runtime.ts';
 import {
   type CreateTaskRequest,
+  type ImportTasksResponse,
   type ListTasksRequest,
   LOADER_OPTIONS,
   PROTO_FILE,
   type ProtoGrpcType,
+  type SyncTasksRequest,
+  type SyncTasksResponse,
   type Task,
   type TaskEvent,
   type TaskManagerClient,
@@ -113,7 +117,54 @@ export function bearerToken(token: string): grpc.Interceptor {
     });
 }
 
+// Phase 6, step 4: write every message, honouring backpressure, then half-close.
+export async function writeAll<T>(call: grpc.ClientWritableStream<T> | grpc.ClientDuplexStream<T, unknown>, messages: T[]): Promise<void> {
+  for (const message of messages) {
+    // false: grpc-js already holds 16 messages; wait until it has passed them on.
+    if (!call.write(message)) await once(call, 'drain');
+  }
+  call.end(); // half-close: no more messages from us, while the call goes on
+}
+
+// Phase 6, step 5: client streaming. Many requests on one call, one answer.
+export function importTasks(client: TaskManagerClient, tasks: CreateTaskRequest[]): Promise<ImportTasksResponse> {
+  return new Promise((resolve, reject) => {
+    const call = client.ImportTasks((error, response) => (error ? reject(error) : resolve(response!)));
+    const requests = tasks.map((task) => ({ task })); // each task wrapped as its request
+    writeAll(call, requests).catch(reject);
+  });
+}
+
+// Phase 6, step 6: bidirectional streaming. Write the commands while reading
+// what the server sends; after the last command half-close, and read on until
+// the server ends the call.
+export function syncTasks(
+  client: TaskManagerClient,
+  commands: SyncTasksRequest[],
+  onResponse: (response: SyncTasksResponse) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const call = client.SyncTasks();
+    call.on('data', onResponse);
+    call.on('error', reject); // the call failed: a grpc.ServiceError with the server's code and details
+    call.on('end', () => resolve()); // the server ended the call (after a failure, 'error' came first)
+    writeAll(call, commands).catch(reject);
+  });
+}
+
 // Runs only when this file is the program (`npm run client`), not when the grader imports it.
 if (isEntryPoint(import.meta.url)) {
-  await runClientDemo({ createClient, createTask, getTask, updateTask, deleteTask, listTasks, watchTasks, fetchTask, bearerToken });
+  await runClientDemo({
+    createClient,
+    createTask,
+    getTask,
+    updateTask,
+    deleteTask,
+    listTasks,
+    watchTasks,
+    fetchTask,
+    bearerToken,
+    importTasks,
+    syncTasks,
+  });
 }

@@ -1,10 +1,19 @@
-// Reference solution: the TaskManager server (PHASES.md, Phases 2 to 5).
+// Reference solution: the TaskManager server (PHASES.md, Phases 2 to 6).
 // Run it with `npm run server -- --impl solutions`.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { isEntryPoint } from '#lib/cli.ts';
 import { boundedEventStream } from '#lib/event-stream.ts';
-import { LOADER_OPTIONS, PROTO_FILE, type ProtoGrpcType, type TaskManagerHandlers } from '#lib/proto.ts';
+import {
+  type ImportTasksRequest__Output,
+  type ImportTasksResponse,
+  LOADER_OPTIONS,
+  PROTO_FILE,
+  type ProtoGrpcType,
+  type SyncTasksRequest__Output,
+  type Task,
+  type TaskManagerHandlers,
+} from '#lib/proto.ts';
 import {
   addHealthAndReflection,
   addressFromCommandLine,
@@ -14,7 +23,7 @@ import {
   serveUntilStopped,
 } from '#lib/server-runtime.ts';
 import { TaskStore } from '#lib/store.ts';
-import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter } from '#lib/task-rules.ts';
+import { checkChanges, checkId, checkNewTask, checkStatus, checkTagFilter, LIMITS } from '#lib/task-rules.ts';
 import { authInterceptor } from './auth.ts';
 import { loggingInterceptor } from './interceptors.ts';
 
@@ -95,7 +104,80 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       );
       call.on('cancelled', unsubscribe);
     },
+
+    // Phase 6, step 1
+    ImportTasks(call, callback) {
+      const summary: ImportTasksResponse = { created_count: 0, rejected: [] };
+      let index = 0;
+      call.on('data', ({ task }: ImportTasksRequest__Output) => {
+        if (index === LIMITS.importMaxTasks) {
+          // Answering ends the call: grpc-js reads nothing more from this client.
+          const details = `an import takes at most ${LIMITS.importMaxTasks} tasks: the first ${LIMITS.importMaxTasks} were imported; send the rest in another call`;
+          return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details });
+        }
+        const problem = task ? checkNewTask(task) : 'task: must be set';
+        if (problem) {
+          summary.rejected.push({ index, reason: problem });
+        } else if (task) {
+          store.create({ title: task.title.trim(), description: task.description, tags: task.tags });
+          summary.created_count += 1;
+        }
+        index += 1;
+      });
+      // The client half-closed: every item has been read. Answer once, with the summary.
+      call.on('end', () => callback(null, summary));
+    },
+
+    // Phase 6, step 2
+    SyncTasks(call) {
+      // The changes of every client, this one's included: as in WatchTasks, each event wrapped as { event }.
+      const stream = boundedEventStream(call);
+      const unsubscribe = store.subscribe(
+        (event) => {
+          if (!stream.write({ event })) unsubscribe(); // cut off: it stopped reading
+        },
+        () => stream.end(), // shutdown: the session ends too
+      );
+      call.on('cancelled', unsubscribe); // the client went away, or the call is over
+      // The commands, one at a time, in the order they were sent: apply, then answer.
+      let commandIndex = 0;
+      call.on('data', (command: SyncTasksRequest__Output) => {
+        stream.write({ result: { command_index: commandIndex++, ...runCommand(store, command) } });
+      });
+      // The client half-closed: every command has been answered, so end the call (OK).
+      call.on('end', () => stream.end());
+    },
   };
+}
+
+/** A command's outcome: the task it left, or the status its unary RPC would have answered. */
+type CommandOutcome = { task: Task } | { code: grpc.status; details: string };
+
+// Phase 6, step 3: a SyncTasks command follows the rules of the unary RPC it stands for.
+export function runCommand(store: TaskStore, { create, update, delete: remove }: SyncTasksRequest__Output): CommandOutcome {
+  if (create) {
+    const problem = checkNewTask(create);
+    if (problem) return { code: grpc.status.INVALID_ARGUMENT, details: problem };
+    return { task: store.create({ title: create.title.trim(), description: create.description, tags: create.tags }) };
+  }
+  if (update) {
+    const { id, title, description, status } = update;
+    const problem = checkId(id) ?? checkChanges({ title, description, status });
+    if (problem) return { code: grpc.status.INVALID_ARGUMENT, details: problem };
+    const task = store.update(id, {
+      title: title?.trim(),
+      description,
+      status: status === 'TASK_STATUS_UNSPECIFIED' ? undefined : status,
+    });
+    return task ? { task } : { code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` };
+  }
+  if (remove) {
+    const problem = checkId(remove.id);
+    if (problem) return { code: grpc.status.INVALID_ARGUMENT, details: problem };
+    const task = store.delete(remove.id);
+    return task ? { task } : { code: grpc.status.NOT_FOUND, details: `no task with id "${remove.id}"` };
+  }
+  return { code: grpc.status.INVALID_ARGUMENT, details: 'command: must be create, update or delete' };
 }
 
 // Phase 4, step 3 and Phase 5, step 2: the first in the list is the outermost,

@@ -81,7 +81,7 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
     if (stubsDir) rmSync(stubsDir, { recursive: true, force: true });
   });
 
-  it('calls every RPC, gets the promised error codes, and sees the TypeScript side change a task', async () => {
+  it('calls every RPC (the two streaming ways too), gets the promised error codes, and sees the TypeScript side change a task', async () => {
     const title = 'Made in TypeScript, watched from Python';
     // Listen before Python starts: the server's waitForLine only sees lines printed after the call.
     const subscribed = server!.waitForLine(/^\[diagnostics\] subscribers=1$/, 10_000);
@@ -98,12 +98,34 @@ describe('a Python client against the TypeScript reference server', { skip }, ()
 
     assert.equal(await withTimeout(python.exited, 15_000, 'the Python client to finish'), 0, output());
     const { checks, summary } = parseResults(python.output);
-    assert.deepEqual(summary, { summary: 'PASSED', passed: 10, failed: 0 }, output());
+    assert.deepEqual(summary, { summary: 'PASSED', passed: 13, failed: 0 }, output());
     for (const [name, result] of checks) assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
 
     // A few answers, as Python saw them.
     assert.match(JSON.stringify(checks.get('GetTask missing id -> NOT_FOUND')), /"code":"NOT_FOUND".*no task with id/);
     assert.match(JSON.stringify(checks.get('CreateTask blank title -> INVALID_ARGUMENT')), /"code":"INVALID_ARGUMENT"/);
+    // Client streaming and bidirectional streaming, from Python's generators and queues.
+    assert.deepEqual(checks.get('ImportTasks stream -> summary')?.detail, {
+      created_count: 2,
+      rejected: [
+        { index: 1, reason: 'title: must not be blank' },
+        { index: 2, reason: 'task: must be set' },
+      ],
+    });
+    assert.match(
+      JSON.stringify(checks.get('ImportTasks over the limit -> RESOURCE_EXHAUSTED')),
+      /"code":"RESOURCE_EXHAUSTED".*at most 1000/,
+    );
+    const session = checks.get('SyncTasks session, both ways')?.detail as { session: string[] } | undefined;
+    assert.deepEqual(session?.session, [
+      'event CREATED',
+      'result #0 OK',
+      'event UPDATED',
+      'result #1 OK',
+      'event DELETED',
+      'result #2 OK',
+      'result #3 NOT_FOUND',
+    ]);
     const watched = checks.get("WatchTasks sees another client's changes")?.detail as { events: Array<Record<string, unknown>> };
     assert.deepEqual(
       watched.events.map(({ type, id, status, tags }) => ({ type, id, status, tags })),

@@ -8,4 +8,5 @@ export const PHASES: readonly Phase[] = [
   (await import('./3-streaming/index.ts')).phase,
   (await import('./4-interceptors/index.ts')).phase,
   (await import('./5-auth/index.ts')).phase,
+  (await import('./6-streams/index.ts')).phase,
 ];

@@ -7,9 +7,12 @@ TypeScript, only protos/task_manager.proto (through stubs generated from it).
     PYTHONPATH=/tmp/taskmanager-stubs /usr/bin/python3 interop/python/client.py \
         --address localhost:50051 [--watch-title "Write the proto"]
 
-It calls every RPC and checks the answers, including the error codes. With
---watch-title it then opens WatchTasks, prints WATCHING, and waits for another
-client to create, update and delete a task with that title.
+It calls every RPC and checks the answers, including the error codes: the
+unary ones, ImportTasks (client streaming: a generator of requests, one
+summary back) and SyncTasks (bidirectional: commands from a queue, read while
+the answers come back). With --watch-title it then opens WatchTasks, prints
+WATCHING, and waits for another client to create, update and delete a task
+with that title.
 
 Output: one JSON line per check ({"check", "ok", ...}), the WATCHING line, then
 one JSON summary line. Exit status: 0 if every check passed, 1 if one failed
@@ -19,6 +22,7 @@ one JSON summary line. Exit status: 0 if every check passed, 1 if one failed
 
 import argparse
 import json
+import queue
 import sys
 import uuid
 from datetime import datetime
@@ -181,6 +185,87 @@ def check_delete(stub, state):
     return {"deleted": summary(deleted), "second delete": "NOT_FOUND", "details": details}
 
 
+def check_import(stub, state):
+    """Client streaming: the requests go out from a generator, one summary comes back."""
+    tag = f"{state['tag']}-import"
+    items = [
+        pb.ImportTasksRequest(task=pb.CreateTaskRequest(title="Imported from Python 1", tags=[tag])),
+        pb.ImportTasksRequest(task=pb.CreateTaskRequest(title="   ", tags=[tag])),
+        pb.ImportTasksRequest(),  # no task at all: a message field left unset
+        pb.ImportTasksRequest(task=pb.CreateTaskRequest(title="Imported from Python 2", tags=[tag])),
+    ]
+    # When the generator is exhausted, grpc half-closes the call; the server then answers.
+    summary = stub.ImportTasks(iter(items), timeout=DEADLINE_S)
+    rejected = [{"index": item.index, "reason": item.reason} for item in summary.rejected]
+    expect(summary.created_count == 2, f"created_count is {summary.created_count}, expected 2")
+    expect([item["index"] for item in rejected] == [1, 2], f"rejected {rejected}, expected items 1 and 2")
+    expect("title" in rejected[0]["reason"], f"the reason for item 1 does not name the title: {rejected[0]['reason']!r}")
+    stored = stub.ListTasks(pb.ListTasksRequest(tag=tag), timeout=DEADLINE_S).tasks
+    titles = sorted(task.title for task in stored)
+    expect(titles == ["Imported from Python 1", "Imported from Python 2"], f"stored {titles}")
+    for task in stored:  # tidy up
+        stub.DeleteTask(pb.DeleteTaskRequest(id=task.id), timeout=DEADLINE_S)
+    return {"created_count": summary.created_count, "rejected": rejected}
+
+
+def check_import_limit(stub, state):
+    """An import of more than the server takes is cut off with RESOURCE_EXHAUSTED."""
+    tag = f"{state['tag']}-limit"
+    items = (pb.ImportTasksRequest(task=pb.CreateTaskRequest(title=f"Bulk {n}", tags=[tag])) for n in range(2000))
+    try:
+        stub.ImportTasks(items, timeout=DEADLINE_S)
+    except grpc.RpcError as error:
+        expect(error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, f"expected RESOURCE_EXHAUSTED, got {error.code().name}")
+        return {"code": "RESOURCE_EXHAUSTED", "details": error.details()}
+    raise CheckFailed("an import of 2000 tasks succeeded: expected RESOURCE_EXHAUSTED")
+
+
+def check_sync(stub, state):
+    """Bidirectional streaming: each side writes while it reads, on one call.
+
+    The commands come from a queue that the loop below fills as answers arrive:
+    the update and delete need the id the create answer carries. None ends the
+    generator, which half-closes; the server then ends the call, and the loop ends.
+    """
+    commands = queue.Queue()
+
+    def requests():
+        while (command := commands.get()) is not None:
+            yield command
+
+    commands.put(pb.SyncTasksRequest(create=pb.CreateTaskRequest(title="Synced from Python")))
+    seen, task_id = [], None
+    for response in stub.SyncTasks(requests(), timeout=DEADLINE_S):
+        if response.WhichOneof("kind") == "event":
+            if task_id is None or response.event.task.id == task_id:  # events of other clients pass by
+                seen.append(f"event {pb.TaskEventType.Name(response.event.event_type).replace('TASK_EVENT_TYPE_', '')}")
+            continue
+        result = response.result
+        seen.append(f"result #{result.command_index} {_code(result.code).name}")
+        if result.command_index == 0:
+            task_id = result.task.id
+            commands.put(pb.SyncTasksRequest(update=pb.UpdateTaskRequest(id=task_id, status=pb.TASK_STATUS_DONE)))
+            commands.put(pb.SyncTasksRequest(delete=pb.DeleteTaskRequest(id=task_id)))
+            commands.put(pb.SyncTasksRequest(delete=pb.DeleteTaskRequest(id=task_id)))  # gone by now
+            commands.put(None)
+    expected = [
+        "event CREATED",
+        "result #0 OK",
+        "event UPDATED",
+        "result #1 OK",
+        "event DELETED",
+        "result #2 OK",
+        "result #3 NOT_FOUND",
+    ]
+    expect(seen == expected, f"the session saw {seen}")
+    return {"session": seen}
+
+
+def _code(number):
+    """The grpc.StatusCode whose number is `number` (CommandResult.code travels as an int32)."""
+    return next(code for code in grpc.StatusCode if code.value[0] == number)
+
+
 def check_watch(stub, state):
     """Waits for CREATED, UPDATED and DELETED of the task titled --watch-title, made by someone else."""
     title, timeout_s = state["watch_title"], state["watch_timeout"]
@@ -224,6 +309,9 @@ CHECKS = [
     ("UpdateTask empty title -> INVALID_ARGUMENT", check_update_empty_title),
     ("ListTasks all / by status / by tag", check_list),
     ("DeleteTask, then NOT_FOUND", check_delete),
+    ("ImportTasks stream -> summary", check_import),
+    ("ImportTasks over the limit -> RESOURCE_EXHAUSTED", check_import_limit),
+    ("SyncTasks session, both ways", check_sync),
     ("WatchTasks sees another client's changes", check_watch),
 ]
 
