@@ -53,37 +53,46 @@ export function catchHandlerErrors<Handlers extends object>(handlers: Handlers):
   const guarded: Record<string, unknown> = {};
   for (const [name, handler] of Object.entries(handlers) as Array<[string, AnyHandler]>) {
     guarded[name] = (call: GuardedCall, callback?: grpc.sendUnaryData<unknown>) => {
-      let answered = false;
+      // Per call, only what every call needs: the answer's wrapper. The rest runs only when something fails.
+      const state = { answered: false };
       const answer: grpc.sendUnaryData<unknown> | undefined =
         callback &&
-        ((...args) => {
-          if (answered) {
+        ((error, value) => {
+          if (state.answered) {
             console.error(`${name} answered twice: the first answer stands, the second is ignored`);
             return;
           }
           if (reportAnswers) console.log(diagnosticsLine.format({ answered: name }));
-          answered = true;
-          callback(...args);
+          state.answered = true;
+          callback(error, value);
         });
-      const fail = (error: unknown) => {
-        if (answered || call.writableEnded || call.cancelled) {
-          console.error(`${name} failed after it had answered (the answer stands):`, error);
-          return;
-        }
-        console.error(`${name} handler failed:`, error);
-        const status = { code: grpc.status.INTERNAL, details: `${name} failed inside the server (the server log has the error)` };
-        if (answer) answer(status);
-        else call.emit('error', status);
-      };
       try {
         const result = (handler as (call: unknown, callback?: unknown) => unknown)(call, answer);
-        if (result instanceof Promise) result.catch(fail);
+        if (result instanceof Promise) result.catch((error: unknown) => handlerFailed(name, error, call, state, answer));
       } catch (error) {
-        fail(error);
+        handlerFailed(name, error, call, state, answer);
       }
     };
   }
   return guarded as Handlers;
+}
+
+/** A handler threw (or its promise rejected): INTERNAL if it had not answered yet, else only the log. */
+function handlerFailed(
+  name: string,
+  error: unknown,
+  call: GuardedCall,
+  { answered }: { answered: boolean },
+  answer: grpc.sendUnaryData<unknown> | undefined,
+): void {
+  if (answered || call.writableEnded || call.cancelled) {
+    console.error(`${name} failed after it had answered (the answer stands):`, error);
+    return;
+  }
+  console.error(`${name} handler failed:`, error);
+  const status = { code: grpc.status.INTERNAL, details: `${name} failed inside the server (the server log has the error)` };
+  if (answer) answer(status);
+  else call.emit('error', status);
 }
 
 /** The parts of any server call the safety net looks at. */
