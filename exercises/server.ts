@@ -67,8 +67,8 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // - checkId(id) ?? checkChanges({ title, description, status }): a blank
       //   title, or a status number this server does not know, is INVALID_ARGUMENT.
       // - status 'TASK_STATUS_UNSPECIFIED' means "leave it": pass undefined for it.
-      // - store.update(id, { title, description, status }) returns the updated
-      //   task, or undefined when there is none (then: NOT_FOUND).
+      // - store.update(id, { title: title?.trim(), description, status }) returns
+      //   the updated task, or undefined when there is none (then: NOT_FOUND).
       callback(todoHuman('UpdateTask', 'Phase 2, step 3'));
     },
 

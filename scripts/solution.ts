@@ -35,12 +35,16 @@ if (side === '--diff') {
 async function showDemo(): Promise<number> {
   console.log(pc.bold('Reference server and client demo (solutions/)'));
   let server: ServerProcess;
-  let started = false; // what it prints while starting is shown only if it starts (a failure gets one line)
+  // What it prints while starting is shown once it has started (a failure gets one line instead).
+  const startup: string[] = [];
+  let started = false;
+  const echo = (line: string) => console.log(pc.dim(`[server] ${line}`));
   try {
     server = await startServerProcess(path.join(solutions.dir, 'server.ts'), {
-      echo: (line) => started && console.log(pc.dim(`[server] ${line}`)),
+      echo: (line) => (started ? echo(line) : startup.push(line)),
     });
     started = true;
+    startup.forEach(echo);
   } catch (error) {
     if (!(error instanceof ServerStartError)) throw error;
     const problem = error.output.map((line) => protoParseProblem(line.replace(/^Error: /, ''), PROTO_FILE)).find(Boolean);

@@ -14,13 +14,19 @@ const files = readdirSync(testDir, { recursive: true, encoding: 'utf8' })
   .map((name) => path.join('test', name))
   .sort();
 
+// Node 20 applies --test-timeout to each test file as a whole too (each runs in a process of its
+// own), and a file of grader fixtures (test/checker-wrong-*.test.ts) grades dozens of programs.
+// Every wait inside a test is bounded on its own; this bounds a file that hangs anyway.
+const TEST_TIMEOUT_MS = 300_000;
+
 if (files.length === 0) {
   console.error(`no test files found in ${testDir}${only.length > 0 ? ` matching ${only.join(', ')}` : ''}`);
   process.exitCode = 1;
 } else {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...files], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
   process.exitCode = result.status ?? 1;
 }

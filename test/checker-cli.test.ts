@@ -49,7 +49,7 @@ describe('checker command line', () => {
     const verbose = await throughSlowPipe(`${grader} --impl solutions --phase all --verbose`);
     assert.equal(verbose.code, 0, 'the reader (cat) ended normally');
     assert.ok(verbose.text.length > 65_536, `the transcript is longer than a pipe holds (${verbose.text.length} bytes)`);
-    assert.match(verbose.text, /Phase 1 ✔ · Phase 2 ✔ · Phase 3 ✔ · Phase 4 ✔ · Phase 5 ✔\s*$/, 'the last line arrived');
+    assert.match(verbose.text, /Phase 1 ✔ · Phase 2 ✔ · Phase 3 ✔ · Phase 4 ✔ · Phase 5 ✔ · Phase 6 ✔\s*$/, 'the last line arrived');
     const json = await throughSlowPipe(`${grader} --impl solutions --phase all --json`);
     const results = JSON.parse(json.text) as { status: string; tests: Array<{ output: string | null }> };
     assert.equal(results.status, 'pass');

@@ -402,7 +402,8 @@ describe('graceful shutdown', { skip: process.platform === 'win32' }, () => {
   it('a stream that never ends is cut after the grace period; a second signal stops at once', async () => {
     // This fixture's WatchTasks ignores the store closing, so tryShutdown would wait for ever.
     const fixture = WRONG_PROGRAMS.find((candidate) => candidate.name === 'watch-no-end-at-shutdown')!;
-    const file = path.join(buildImplementation(fixture), 'server.ts');
+    // Built under a name of its own: the fixture tests, running meanwhile, rebuild theirs.
+    const file = path.join(buildImplementation({ ...fixture, name: `reliability-${fixture.name}` }), 'server.ts');
     const { createTaskManagerClient } = await import('../lib/client-runtime.ts');
     for (const signals of [1, 2]) {
       const server = await startServerProcess(file);

@@ -18,7 +18,7 @@ export function explainStatus(method: string, code: grpc.status, details: string
     case grpc.status.UNKNOWN:
       return /Unknown error/i.test(details) || details === ''
         ? 'your handler threw an exception, which grpc-js turns into UNKNOWN: answer with return callback({ code, details }) instead of throwing'
-        : undefined;
+        : 'a refusal without its status code: a plain Error, or an object without code, arrives as UNKNOWN';
     case grpc.status.INTERNAL:
       if (/failed inside the server/.test(details))
         return 'your handler threw an exception: its error and stack are in your server’s output';

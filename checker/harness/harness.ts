@@ -21,7 +21,7 @@ import { displayFile, type Implementation } from '../../lib/implementation.ts';
 import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../../lib/process.ts';
 import { REPO_ROOT } from '../../lib/proto.ts';
 import { DIAGNOSTICS_ENV, diagnosticsCommand, diagnosticsLine, listeningLine, todoMessage } from '../../lib/protocol.ts';
-import type { ExportsReport } from './builtin-scenarios.ts';
+import type { ExportsReport, ModuleReport } from './builtin-scenarios.ts';
 import { explainStartFailure, explainStatus, withoutNodeInternals } from './explain.ts';
 import { CheckFailure, NotRun, SetupError } from './failures.ts';
 import { type HostMessage, hostCommand, hostMessage } from './host-protocol.ts';
@@ -259,6 +259,8 @@ export class Harness {
     return this.once('client-host', async () => {
       const waiters = new Set<(message: HostMessage) => void>();
       const launched = spawnTs(path.join(REPO_ROOT, 'checker/harness/client-host.ts'), ['--impl', this.options.impl.dir], {
+        // Authentication off, as in Phases 2 to 4: what the learner's code sees of a token comes from its arguments.
+        env: withoutToken(),
         stdin: 'pipe',
         echo: (line) => {
           const message = hostMessage.parse(line);
@@ -358,13 +360,13 @@ export class Harness {
   /**
    * What a file of the implementation exports (loaded in the client host, so a
    * broken file cannot harm the grader), e.g. { interceptors: "array
-   * [loggingInterceptor, authInterceptor]" }; a SetupError-like failure when it
-   * cannot be loaded.
+   * [loggingInterceptor, authInterceptor]" }, and what it asked to listen on
+   * when it was imported; a CheckFailure when it cannot be loaded.
    */
-  async moduleExports(file: string): Promise<ExportsReport> {
-    const run = await this.runScenario(new URL('./builtin-scenarios.ts', import.meta.url), 'exports', { file });
+  async loadModule(file: string): Promise<ModuleReport> {
+    const run = await this.runScenario(new URL('./builtin-scenarios.ts', import.meta.url), 'module', { file });
     const message = await run.waitFor((m) => m.type === 'report' || m.type === 'failed', EVENT_WAIT_MS * 2);
-    if (message?.type === 'report') return message.value as ExportsReport;
+    if (message?.type === 'report') return message.value as ModuleReport;
     throw new CheckFailure({
       expected: `${this.displayFile(file)} to load`,
       received:
@@ -375,6 +377,28 @@ export class Harness {
             : 'no answer in time',
       file,
     });
+  }
+
+  /** What a file of the implementation exports (see loadModule). */
+  async moduleExports(file: string): Promise<ExportsReport> {
+    return (await this.loadModule(file)).exports;
+  }
+
+  /**
+   * Runs a file of the implementation as a program (`node --import tsx <file>
+   * <args>`, as `npm run client` does), without TASKMANAGER_TOKEN. Its output is
+   * kept (`output`), not shown: it may run while other checks do, so the check
+   * that reads it shows it (showOutput). Stopped when the run ends.
+   */
+  runProgram(file: string, args: string[]): ChildTsProcess {
+    const launched = spawnTs(path.join(this.options.impl.dir, file), args, { env: withoutToken() });
+    this.#cleanups.push(() => launched.stop(500));
+    return launched;
+  }
+
+  /** Lines a program of the learner printed, as this check's output of `who` ("your client"). */
+  showOutput(who: string, lines: readonly string[]): void {
+    for (const line of lines) this.#noteOutput(who, line);
   }
 
   /** Starts the client host now, so it is ready when a check needs it. */
@@ -567,6 +591,13 @@ export class Harness {
     await Promise.all(cleanups.map(async (cleanup) => cleanup()));
     this.#memo.clear();
   }
+}
+
+/** This process's environment without TASKMANAGER_TOKEN (a learner may have it set in the shell). */
+function withoutToken(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env[TOKEN_ENV];
+  return env;
 }
 
 /** A short description of a response for "received" lines. */

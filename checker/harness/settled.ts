@@ -35,16 +35,16 @@ export function explainSettled(settled: Settled): string | undefined {
 
 /**
  * The report `label` of `run`, or a CheckFailure saying why there is none: the
- * learner's code crashed the host (its output is in the transcript), the
- * scenario could not run, or nothing came within `ms`.
+ * learner's code (in `file`) crashed the host (its output is in the
+ * transcript), the scenario could not run, or nothing came within `ms`.
  */
-export async function reportOf(run: ScenarioRun, label: string, ms: number, expected: string): Promise<Settled> {
+export async function reportOf(run: ScenarioRun, label: string, ms: number, expected: string, file = 'client.ts'): Promise<Settled> {
   const message = await run.waitFor((m) => ('label' in m && m.label === label) || m.type === 'failed', ms);
   if (message?.type === 'report') return message.value as Settled;
   throw new CheckFailure({
     expected,
     received: noReport(message, run),
-    file: 'client.ts',
+    file,
   });
 }
 

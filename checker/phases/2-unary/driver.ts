@@ -25,6 +25,9 @@ export const scenarios: Scenarios = {
       report('deleteTask', await settle(() => functions.deleteTask(stub, id)));
       report('getTask-missing', await settle(() => functions.getTask(stub, args.missingId as string)));
       report('createTask-blank', await settle(() => functions.createTask(stub, { title: '  ' })));
+      report('updateTask-missing', await settle(() => functions.updateTask(stub, { id: args.missingId as string, title: 'x' })));
+      report('deleteTask-missing', await settle(() => functions.deleteTask(stub, args.missingId as string)));
+      report('listTasks-blank-tag', await settle(() => functions.listTasks(stub, { tag: ' ' })));
     } finally {
       stub.close();
     }

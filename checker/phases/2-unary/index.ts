@@ -76,6 +76,13 @@ function expectSameIds(request: object, description: string, got: string[], want
   });
 }
 
+const CHECK_ID_HINT =
+  'checkId(id) first: const problem = checkId(id); if (problem) return callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });';
+
+/** A blank id is no id at all: checkId refuses it before the store is asked. */
+const expectBlankIdRefused = (harness: Harness, method: 'GetTask' | 'DeleteTask') =>
+  harness.expectStatus('learner', method, { id: '' }, grpc.status.INVALID_ARGUMENT, ['id'], CHECK_ID_HINT);
+
 const CLIENT_DRIVER = new URL('./driver.ts', import.meta.url);
 const MISSING_FOR_CLIENT = 'no-such-task-for-your-client';
 
@@ -168,6 +175,27 @@ export const phase: Phase = {
       },
     },
     {
+      name: 'CreateTask and UpdateTask store the title without its surrounding spaces',
+      proves: 'a title sent as "  Buy milk  " is stored and answered as "Buy milk", on create and on update',
+      file: 'server.ts',
+      hint: 'store the title trimmed: store.create({ title: title.trim(), ... }) and store.update(id, { title: title?.trim(), ... })',
+      moreHint:
+        'checkNewTask and checkChanges accept a title with spaces around it (only a blank one is refused), so trimming is up to the handler: `title.trim()` in CreateTask, and `title?.trim()` in UpdateTask, where `?.` leaves a title that was not sent undefined',
+      async run(harness) {
+        const created = await create(harness, '  Padded on create  ');
+        expectEqual('title', 'Padded on create', created.title, 'store.create({ title: title.trim(), description, tags })', {
+          method: 'CreateTask',
+          request: { title: '  Padded on create  ' },
+        });
+        const request = { id: created.id, title: '   Padded on update ' };
+        const updated = taskOf('UpdateTask', request, await harness.expectOk('learner', 'UpdateTask', request));
+        expectEqual('title', 'Padded on update', updated.title, 'store.update(id, { title: title?.trim(), description, status })', {
+          method: 'UpdateTask',
+          request,
+        });
+      },
+    },
+    {
       name: 'GetTask returns a stored task',
       proves: 'a task can be read back by its id, unchanged',
       file: 'server.ts',
@@ -183,7 +211,7 @@ export const phase: Phase = {
     },
     {
       name: 'GetTask of a missing id answers NOT_FOUND',
-      proves: 'an unknown id is NOT_FOUND (not OK with an empty task), and the details say which id',
+      proves: 'an unknown id is NOT_FOUND (not OK with an empty task), and the details say which id; a blank id is INVALID_ARGUMENT',
       file: 'server.ts',
       hint: 'if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` })',
       moreHint:
@@ -191,6 +219,7 @@ export const phase: Phase = {
       async run(harness) {
         const id = `missing-${uniqueSuffix()}`;
         await harness.expectStatus('learner', 'GetTask', { id }, grpc.status.NOT_FOUND, [id], this.hint);
+        await expectBlankIdRefused(harness, 'GetTask');
       },
     },
     {
@@ -264,7 +293,7 @@ export const phase: Phase = {
     },
     {
       name: 'DeleteTask returns the deleted task, which is then gone',
-      proves: 'Delete answers with the task it removed; a later Get or Delete of that id is NOT_FOUND',
+      proves: 'Delete answers with the task it removed; a later Get or Delete of that id is NOT_FOUND; a blank id is INVALID_ARGUMENT',
       file: 'server.ts',
       hint: 'const task = store.delete(id); answer callback(null, { task }), or NOT_FOUND when it is undefined',
       moreHint:
@@ -283,12 +312,13 @@ export const phase: Phase = {
           'a deleted task must be gone from the store',
         );
         await harness.expectStatus('learner', 'DeleteTask', request, grpc.status.NOT_FOUND, [created.id], this.hint);
+        await expectBlankIdRefused(harness, 'DeleteTask');
       },
     },
     {
       name: 'ListTasks lists the store, filters by status or tag, and answers an empty list too',
       proves:
-        'no filter lists every stored task (none deleted, none missing); the oneof filter selects by status or by tag; a filter that matches nothing answers an empty list',
+        'no filter lists every stored task (none deleted, none missing); the oneof filter selects by status or by tag; a filter that matches nothing answers an empty list; a blank tag, an unknown status and TASK_STATUS_UNSPECIFIED are INVALID_ARGUMENT',
       file: 'server.ts',
       hint: "switch on call.request.filter ('status' | 'tag' | undefined) and answer callback(null, { tasks: store.list(...) }), also when it is empty",
       moreHint:
@@ -325,6 +355,13 @@ export const phase: Phase = {
         }
         expectSameIds({ tag }, `the tasks tagged "${tag}"`, await listedIds(harness, { tag }), [first.id, second.id]);
         expectSameIds({ tag: `${tag}-b` }, `the tasks tagged "${tag}-b"`, await listedIds(harness, { tag: `${tag}-b` }), [second.id]);
+        // Filters that are wrong in themselves, refused by checkTagFilter and checkStatus.
+        const filterHint =
+          "check the filter before you list: checkTagFilter(tag) for 'tag', checkStatus(status, { allowUnspecified: false }) for 'status'; answer INVALID_ARGUMENT with what they return";
+        await harness.expectStatus('learner', 'ListTasks', { tag: ' ' }, grpc.status.INVALID_ARGUMENT, ['tag'], filterHint);
+        for (const status of [7, 'TASK_STATUS_UNSPECIFIED'] as unknown as Array<'TASK_STATUS_DONE'>) {
+          await harness.expectStatus('learner', 'ListTasks', { status }, grpc.status.INVALID_ARGUMENT, ['status'], filterHint);
+        }
       },
     },
     {
@@ -426,7 +463,8 @@ export const phase: Phase = {
     },
     {
       name: 'Your client functions reject with the server’s error (client.ts)',
-      proves: 'a failed call rejects with the grpc.ServiceError the server answered (its code and details), never resolves with nothing',
+      proves:
+        'a failed call of each of the five functions rejects with the grpc.ServiceError the server answered (its code and details), never resolves with nothing',
       file: 'client.ts',
       hint: 'in the callback: if (error) reject(error); else resolve(...): the error is a grpc.ServiceError with .code and .details',
       moreHint:
@@ -436,6 +474,14 @@ export const phase: Phase = {
         for (const [label, call, code, mentions] of [
           ['getTask-missing', `getTask(client, "${MISSING_FOR_CLIENT}")`, grpc.status.NOT_FOUND, MISSING_FOR_CLIENT],
           ['createTask-blank', 'createTask(client, { title: "  " })', grpc.status.INVALID_ARGUMENT, 'title'],
+          [
+            'updateTask-missing',
+            `updateTask(client, { id: "${MISSING_FOR_CLIENT}", title: "x" })`,
+            grpc.status.NOT_FOUND,
+            MISSING_FOR_CLIENT,
+          ],
+          ['deleteTask-missing', `deleteTask(client, "${MISSING_FOR_CLIENT}")`, grpc.status.NOT_FOUND, MISSING_FOR_CLIENT],
+          ['listTasks-blank-tag', 'listTasks(client, { tag: " " })', grpc.status.INVALID_ARGUMENT, 'tag'],
         ] as const) {
           const expected = `${call} to reject with ${statusName(code)} (details mentioning "${mentions}")`;
           const settled = await reportOf(run, label, 4000, expected);

@@ -3,9 +3,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary } from '../../../lib/client-runtime.ts';
+import { todoMessage } from '../../../lib/protocol.ts';
 import { parseRpcLogLine, type RpcLogEntry } from '../../../lib/rpc-log.ts';
 import { CheckFailure, NotRun } from '../../harness/failures.ts';
 import { EVENT_WAIT_MS, type Harness } from '../../harness/harness.ts';
+import { startInProcessServer } from '../../harness/in-process-server.ts';
 import type { Phase } from '../../harness/phase.ts';
 import { describeSettled, explainSettled, reportOf } from '../../harness/settled.ts';
 import type { InterceptorRun, LoggedCall } from './driver.ts';
@@ -17,6 +19,10 @@ const CLOCK_SLACK_MS = 1000;
 /** A call's logged duration may exceed what the client measured by this much (the log is written just after the end). */
 const DURATION_SLACK_MS = 50;
 const RUN_WAIT_MS = 8000;
+/** How long `npm run client` may take for the whole demo (it takes well under a second once started). */
+const DEMO_WAIT_MS = 7000;
+/** The line of the demo that says fetchTask caught the failure of GetTask on a missing task (lib/client-demo.ts). */
+const CAUGHT_LINE = /caught the error: code /;
 
 /** The learner's interceptor in front of the reference handlers: the same calls, once per run. */
 function interceptorRun(harness: Harness): Promise<InterceptorRun> {
@@ -82,12 +88,37 @@ function fetchRun(harness: Harness) {
   });
 }
 
+/**
+ * The learner's client.ts run as a program, as `npm run client` runs it, against
+ * a reference server of its own (the demo's tasks and events stay out of the
+ * other checks), once per run.
+ */
+function demoRun(harness: Harness) {
+  return harness.once('phase4-demo', async () => {
+    const server = await startInProcessServer();
+    harness.onCleanup(() => server.stop(100));
+    const demo = harness.runProgram('client.ts', ['--host', '127.0.0.1', '--port', String(server.port)]);
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      demo.exited,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), DEMO_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { exit, output: demo.output };
+  });
+}
+
 export const phase: Phase = {
   number: 4,
   title: 'Interceptors and error handling',
   prepare(harness) {
     void interceptorRun(harness).catch(() => {});
-    void fetchRun(harness).catch(() => {});
+    // The demo starts once the client host is up: two processes starting at once slow each other down.
+    void fetchRun(harness)
+      .then(() => demoRun(harness))
+      .catch(() => {});
   },
   starting: (harness) =>
     `Running the reference handlers behind your interceptor (${harness.displayFile('interceptors.ts')}), and your client…`,
@@ -215,6 +246,24 @@ export const phase: Phase = {
       },
     },
     {
+      name: 'server.ts starts its server only when run as a program',
+      proves: 'importing server.ts (as the grader and the tests do) starts no server: main() runs only for `npm run server`',
+      file: 'server.ts',
+      hint: 'keep the last line of server.ts as it was given: if (isEntryPoint(import.meta.url)) main();',
+      moreHint:
+        'A file that is imported runs its top-level code too. `if (isEntryPoint(import.meta.url)) main();` (lib/cli.ts) starts the server only when server.ts is the program, as with `npm run server`; a bare `main();` would also start one, on localhost:50051, whenever another file imports server.ts for its handlers or its interceptors list (the grader does), and clash with the server you are running',
+      async run(harness) {
+        const { listenedOnImport } = await harness.loadModule('server.ts');
+        if (listenedOnImport.length > 0) {
+          throw new CheckFailure({
+            expected: 'importing server.ts to start no server',
+            received: `it called bindAsync(${listenedOnImport.map((address) => JSON.stringify(address)).join(', ')}) while it was imported`,
+            explanation: 'main() runs whenever the file is loaded, not only when it is the program',
+          });
+        }
+      },
+    },
+    {
       name: 'fetchTask returns the task, or NOT_FOUND with the server’s details (client.ts)',
       proves: 'the client catches the failed call and reports its status code and details instead of crashing or hiding them',
       file: 'client.ts',
@@ -278,6 +327,37 @@ export const phase: Phase = {
               (settled.kind === 'value' ? 'the catch turned a bug into a result: a caller would think the call failed' : undefined),
           });
         }
+      },
+    },
+    {
+      name: 'npm run client runs the whole demo (client.ts as a program)',
+      proves:
+        'client.ts run as a program goes through the demo against a server, to the failed GetTask it catches, and exits 0 (PHASES.md, Phase 4, step 5)',
+      file: 'client.ts',
+      hint: 'keep the end of client.ts as it was given: if (isEntryPoint(import.meta.url)) await runClientDemo({ createClient, createTask, … })',
+      moreHint:
+        '`npm run client` runs client.ts as a program. Its last lines, `if (isEntryPoint(import.meta.url)) { await runClientDemo({ createClient, createTask, getTask, updateTask, deleteTask, listTasks, watchTasks, fetchTask, bearerToken }); }`, hand your functions to the demo (lib/client-demo.ts): keep them as given. Without them the program does nothing; with a function missing from the list the demo cannot call it. Try it: `npm run server` in one terminal, `npm run client` in another',
+      async run(harness) {
+        const { exit, output } = await demoRun(harness);
+        harness.showOutput('your client', output);
+        const caught = output.some((line) => CAUGHT_LINE.test(line));
+        if (exit === 0 && caught) return;
+        const last = output.slice(-3).join(' | ') || 'nothing';
+        const todo = output.map((line) => todoMessage.parse(line)).find((found) => found !== undefined);
+        throw new CheckFailure({
+          expected: 'npm run client to run the demo to its end ("caught the error: code NOT_FOUND (5), …"), then exit 0',
+          received:
+            exit === undefined
+              ? `still running after ${DEMO_WAIT_MS / 1000} s; it printed last: ${last}`
+              : `exit ${typeof exit === 'number' ? `code ${exit}` : exit}${caught ? '' : ' without the "caught the error" line'}; it printed last: ${last}`,
+          explanation:
+            output.length === 0 && exit === 0
+              ? 'the program printed nothing: runClientDemo did not run (see the end of client.ts)'
+              : todo
+                ? `the demo calls ${todo.what}, still a TODO(human) (PHASES.md, ${todo.step})`
+                : undefined,
+          hint: todo ? 'finish the functions the demo calls: each ⏳ line of its output names one' : undefined,
+        });
       },
     },
   ],

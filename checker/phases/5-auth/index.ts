@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { AUTHORIZATION_KEY } from '../../../lib/auth.ts';
+import { AUTHORIZATION_KEY, TOKEN_ENV } from '../../../lib/auth.ts';
 import { deadlineAfter, statusName, type Task } from '../../../lib/client-runtime.ts';
 import { CheckFailure, NotRun } from '../../harness/failures.ts';
 import { EVENT_WAIT_MS, type Harness, RPC_DEADLINE_MS } from '../../harness/harness.ts';
@@ -10,9 +10,12 @@ import { startInProcessServer } from '../../harness/in-process-server.ts';
 import type { Phase } from '../../harness/phase.ts';
 import { describeSettled, explainSettled, reportOf } from '../../harness/settled.ts';
 import { collectStream } from '../../harness/streams.ts';
+import { AUTH_OFF_REQUEST } from './driver.ts';
 
 const DRIVER = new URL('./driver.ts', import.meta.url);
 const DEADLINE_MS = 300;
+/** fetchTask may give up this much before its deadline (timers round to the millisecond), never more. */
+const EARLY_SLACK_MS = 50;
 
 /** The reference handlers behind an interceptor that wants the run's token (not the learner's: their client is graded). */
 function tokenServer(harness: Harness) {
@@ -245,6 +248,15 @@ export const phase: Phase = {
         if (value.ok !== false || value.code !== grpc.status.DEADLINE_EXCEEDED || elapsedMs > DEADLINE_MS + 1500) {
           throw new CheckFailure({ expected, received: `${JSON.stringify(value)} after ${elapsedMs} ms` });
         }
+        if (elapsedMs < DEADLINE_MS - EARLY_SLACK_MS) {
+          throw new CheckFailure({
+            expected,
+            received: `DEADLINE_EXCEEDED already after ${elapsedMs} ms, before the ${DEADLINE_MS} ms were up`,
+            explanation:
+              'a deadline is a moment, not a duration: { deadline: deadlineMs } is a moment in 1970, long past, so the call fails at once',
+            hint: 'pass { deadline: Date.now() + deadlineMs } (or new Date(Date.now() + deadlineMs))',
+          });
+        }
       },
     },
     {
@@ -272,6 +284,36 @@ export const phase: Phase = {
             received: `still ${learner.subscribers.value} subscribers`,
           });
         }
+      },
+    },
+    {
+      name: 'Without TASKMANAGER_TOKEN your authInterceptor asks for no token',
+      file: 'auth.ts',
+      proves:
+        'authentication is off when no token is set, as `npm run server` runs in Phases 2 to 4: authInterceptor lets a call without authorization metadata through',
+      hint: 'check tokens only when there is one: if (token === undefined || !needsToken(methodDescriptor.path)) return new grpc.ServerInterceptingCall(call);',
+      moreHint:
+        'expectedToken() returns undefined when TASKMANAGER_TOKEN is not set: there is no token to compare with, and every call must pass untouched, or `npm run server` (started without a token) refuses every call of Phases 2 to 4. Begin authInterceptor with `const token = expectedToken(); if (token === undefined || !needsToken(methodDescriptor.path)) return new grpc.ServerInterceptingCall(call);`',
+      async run(harness) {
+        const refused = await harness.rpc('learner', 'GetTask', { id: 'refused-without-a-token' }, { token: null });
+        if (refused.ok || refused.code !== grpc.status.UNAUTHENTICATED) {
+          throw new NotRun('needs authInterceptor to refuse calls without a token first (see the first check)');
+        }
+        harness.note(`(your authInterceptor in front of the reference handlers, in a process without ${TOKEN_ENV})`);
+        harness.note(`→ CreateTask ${JSON.stringify(AUTH_OFF_REQUEST)} (no authorization metadata)`);
+        const run = await harness.runScenario(DRIVER, 'authOff');
+        const settled = await reportOf(run, 'auth-off', EVENT_WAIT_MS * 2, 'CreateTask without a token to succeed', 'auth.ts');
+        const answer = settled.kind === 'value' ? String(settled.value) : undefined;
+        harness.note(`← ${answer ?? describeSettled(settled)}`);
+        if (answer === 'OK') return;
+        throw new CheckFailure({
+          sent: { method: 'CreateTask', request: AUTH_OFF_REQUEST },
+          expected: `OK: with ${TOKEN_ENV} not set, authentication is off`,
+          received: answer ?? `authInterceptor ${describeSettled(settled)}`,
+          explanation: answer?.startsWith('UNAUTHENTICATED')
+            ? 'authInterceptor refuses calls although no token is expected: expectedToken() was undefined'
+            : undefined,
+        });
       },
     },
   ],

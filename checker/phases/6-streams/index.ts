@@ -209,6 +209,8 @@ async function expectMessages(harness: Harness, session: Session, name: string, 
   const unnumbered = (lines: string[]) => results(lines).map((line) => line.replace(/#\d+ /, ''));
   const misnumbered = !isDeepStrictEqual(results(got), results(expected)) && isDeepStrictEqual(unnumbered(got), unnumbered(expected));
   const noEvents = expected.some((line) => line.startsWith('event')) && !got.some((line) => line.startsWith('event'));
+  // Some came, in order, then nothing more and no end: what a destroyed call looks like.
+  const cutShort = !status && got.length > 0 && got.length < expected.length && isDeepStrictEqual(got, expected.slice(0, got.length));
   const ended = status && (status.code === grpc.status.OK ? ' (OK)' : ` with ${statusName(status.code)}: ${status.details}`);
   throw new CheckFailure({
     expected: `${name} to receive ${expected.join(', ')} (in this order)`,
@@ -217,9 +219,11 @@ async function expectMessages(harness: Harness, session: Session, name: string, 
       todo ??
       (status && status.code !== grpc.status.OK
         ? await harness.explain('SyncTasks', status.code, status.details)
-        : noEvents
-          ? 'no event came at all: the session never hears of the changes in the store'
-          : undefined),
+        : cutShort
+          ? "the first came, then nothing more, and the call never ended. Is it destroyed? A `for await (const command of call)` loop destroys the call when the loop ends, and what is still on its way out is lost: read with call.on('data', ...), or loop over call.iterator({ destroyOnReturn: false })"
+          : noEvents
+            ? 'no event came at all: the session never hears of the changes in the store'
+            : undefined),
     hint: misnumbered
       ? 'command_index counts every command the session received, refused ones too: 0 for the first, 1 for the next, whatever their outcome'
       : noEvents && isDeepStrictEqual(results(got), results(expected))
