@@ -122,8 +122,8 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // TODO(human): Phase 6, step 2. Bidirectional streaming: `call` reads the
       // client's commands and writes to the client, both at once.
       // - The events of every client: what your WatchTasks does, writing
-      //   { event } instead of event (boundedEventStream, store.subscribe, and
-      //   unsubscribe on 'cancelled').
+      //   { event } instead of event (boundedEventStream, store.subscribe with
+      //   its end at shutdown, and unsubscribe on 'cancelled').
       // - call.on('data', (command: SyncTasksRequest__Output) => ...) for each
       //   command, in order: stream.write({ result: { command_index, ...runCommand(store, command) } }),
       //   where command_index counts the commands (0 for the first).

@@ -26,6 +26,7 @@ import { explainStartFailure, explainStatus, withoutNodeInternals } from './expl
 import { CheckFailure, NotRun, SetupError } from './failures.ts';
 import { type HostMessage, hostCommand, hostMessage } from './host-protocol.ts';
 import { type InProcessServer, startInProcessServer } from './in-process-server.ts';
+import type { CollectedStream } from './streams.ts';
 
 /** Every RPC the grader sends has this deadline. */
 export const RPC_DEADLINE_MS = 2000;
@@ -214,6 +215,54 @@ export class Harness {
     }, ms);
     server.child.stdin?.write(`${diagnosticsCommand.closeStore}\n`);
     return (await closed) !== undefined;
+  }
+
+  /**
+   * Shuts the learner's server down (shutDownLearner) while `stream`, a call to
+   * it (`what`: "WatchTasks stream"), is open; fails unless the stream was open
+   * until then and ends with OK, and the server, if it had to be stopped for
+   * real, exited cleanly.
+   */
+  async expectEndsAtShutdown(stream: CollectedStream<unknown>, method: string, what: string): Promise<void> {
+    if (stream.status) {
+      throw new CheckFailure({
+        expected: `a ${what} that stays open (then the grader shuts your server down)`,
+        received: `it ended at once with ${statusName(stream.status.code)}: ${stream.status.details}`,
+        explanation: await this.explain(method, stream.status.code, stream.status.details),
+      });
+    }
+    const stopped = await this.shutDownLearner();
+    const status = await stream.waitForEnd(EVENT_WAIT_MS);
+    if (status?.code !== grpc.status.OK) {
+      throw new CheckFailure({
+        expected: `the open ${what} to end with OK when the store closes at shutdown`,
+        received: status ? `it ended with ${statusName(status.code)}: ${status.details}` : 'it was still open',
+        explanation: 'nothing ended it when the store closed, so a shutdown would have to cut it off',
+      });
+    }
+    if (stopped !== undefined) {
+      throw new CheckFailure({
+        expected: 'your server to exit with code 0 after SIGTERM',
+        received: stopped,
+        hint: 'keep main() at the end of server.ts as it was given: serveUntilStopped stops the server cleanly',
+      });
+    }
+  }
+
+  /**
+   * What a shutdown does first: the learner's store closes, and the server runs
+   * on (closeLearnerStore). A server with a main() of its own does not take that
+   * command: it is stopped for real with SIGTERM, as Ctrl+C would, and the
+   * answer says how it exited when that was not cleanly ("exit code 1", "still
+   * running after 4 s"); undefined when all went as a shutdown should.
+   */
+  async shutDownLearner(): Promise<string | undefined> {
+    this.note('(the grader closes your server’s store, as a shutdown does)');
+    if (await this.closeLearnerStore(EVENT_WAIT_MS / 2)) return undefined;
+    this.note('(no answer: the grader stops your server with SIGTERM instead)');
+    const exit = await this.stopLearner(4000);
+    const stopped = exit === undefined ? 'still running after 4 s' : typeof exit === 'number' ? `exit code ${exit}` : exit;
+    return stopped === 'exit code 0' ? undefined : stopped;
   }
 
   /** Stops the learner's server with SIGTERM (a graceful stop) and resolves with how it exited, or undefined after `ms`. */

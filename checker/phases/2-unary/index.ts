@@ -210,7 +210,7 @@ export const phase: Phase = {
       },
     },
     {
-      name: 'GetTask of a missing id answers NOT_FOUND',
+      name: 'GetTask of a missing id answers NOT_FOUND, of a blank id INVALID_ARGUMENT',
       proves: 'an unknown id is NOT_FOUND (not OK with an empty task), and the details say which id; a blank id is INVALID_ARGUMENT',
       file: 'server.ts',
       hint: 'if (!task) return callback({ code: grpc.status.NOT_FOUND, details: `no task with id "${id}"` })',
@@ -292,7 +292,7 @@ export const phase: Phase = {
       },
     },
     {
-      name: 'DeleteTask returns the deleted task, which is then gone',
+      name: 'DeleteTask returns the deleted task, which is then gone; a blank id is refused',
       proves: 'Delete answers with the task it removed; a later Get or Delete of that id is NOT_FOUND; a blank id is INVALID_ARGUMENT',
       file: 'server.ts',
       hint: 'const task = store.delete(id); answer callback(null, { task }), or NOT_FOUND when it is undefined',

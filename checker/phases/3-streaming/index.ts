@@ -313,37 +313,8 @@ export const phase: Phase = {
         const baseline = await watcherBaseline(harness);
         const watcher = await watch(harness, 'learner');
         await settleWatchers(harness, baseline + 1);
-        if (watcher.status) {
-          throw new CheckFailure({
-            expected: 'a WatchTasks stream that stays open (then the grader shuts your server down)',
-            received: `it ended at once with ${statusName(watcher.status.code)}: ${watcher.status.details}`,
-            explanation: await harness.explain('WatchTasks', watcher.status.code, watcher.status.details),
-          });
-        }
-        // Closing the store is what a shutdown does first; the server itself runs on for the next phases.
-        harness.note('(the grader closes your server’s store, as a shutdown does)');
-        let stopped: string | undefined;
-        if (!(await harness.closeLearnerStore(EVENT_WAIT_MS / 2))) {
-          // A main() of its own does not take the command: stop it for real (SIGTERM, as Ctrl+C would).
-          harness.note('(no answer: the grader stops your server with SIGTERM instead)');
-          const exit = await harness.stopLearner(4000);
-          stopped = exit === undefined ? 'still running after 4 s' : typeof exit === 'number' ? `exit code ${exit}` : exit;
-        }
-        const status = await watcher.waitForEnd(EVENT_WAIT_MS);
-        if (status?.code !== grpc.status.OK) {
-          throw new CheckFailure({
-            expected: 'the open WatchTasks stream to end with OK when the store closes at shutdown',
-            received: status ? `it ended with ${statusName(status.code)}: ${status.details}` : 'it was still open',
-            explanation: 'the stream was not ended when the store closed, so a shutdown would have to cut it off',
-          });
-        }
-        if (stopped !== undefined && stopped !== 'exit code 0') {
-          throw new CheckFailure({
-            expected: 'your server to exit with code 0 after SIGTERM',
-            received: stopped,
-            hint: 'keep main() at the end of server.ts as it was given: serveUntilStopped stops the server cleanly',
-          });
-        }
+        // The server itself runs on for the next phases (unless it has a main() of its own).
+        await harness.expectEndsAtShutdown(watcher, 'WatchTasks', 'WatchTasks stream');
       },
     },
   ],
