@@ -4,7 +4,7 @@
 // and `npm run bench -- --ceiling` compare the reference server with it.
 // The other methods answer UNIMPLEMENTED (grpc-js does that for missing handlers).
 //
-// Run it alone: node --import tsx bench/bare-grpc-server.ts [--host H] [--port P] (default localhost:50052).
+// Run it alone: node --import tsx/esm bench/bare-grpc-server.ts [--host H] [--port P] (default localhost:50052).
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { type Address, formatAddress, isEntryPoint, parseAddress } from '../lib/cli.ts';

@@ -47,7 +47,7 @@ export function defaultLoadThreads(): number {
   return Math.min(4, Math.max(2, os.availableParallelism() - 1));
 }
 
-/** The thread file is TypeScript: each thread loads it through tsx, as `node --import tsx` does for the main one. */
+/** The thread file is TypeScript: each thread loads it through tsx, as `node --import tsx/esm` does for the main one. */
 const THREAD_FILE = new URL('./load-thread.ts', import.meta.url).href;
 const THREAD_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(THREAD_FILE)}, ${JSON.stringify(THREAD_FILE)}))`;
 const THREAD_START_TIMEOUT_MS = 20_000;

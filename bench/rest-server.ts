@@ -12,7 +12,7 @@
 // Field names are the proto's (snake_case) and enums travel as their names,
 // exactly as the gRPC server's objects look. Errors: {"error": "title: must not be blank"}.
 //
-// Run it alone: node --import tsx bench/rest-server.ts [--host H] [--port P] (default localhost:8080).
+// Run it alone: node --import tsx/esm bench/rest-server.ts [--host H] [--port P] (default localhost:8080).
 import http from 'node:http';
 import { type Address, formatAddress, isEntryPoint, parseAddress } from '../lib/cli.ts';
 import type { Task, TaskEvent, TaskStatus } from '../lib/proto.ts';

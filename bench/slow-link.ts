@@ -13,7 +13,7 @@
 // Bytes are forwarded unchanged and counted, so the bench can report the bytes per call.
 //
 // Run it alone, in front of any server:
-//   node --import tsx bench/slow-link.ts --to 127.0.0.1:50051 [--port 50061] [--rtt 20] [--bandwidth 10]
+//   node --import tsx/esm bench/slow-link.ts --to 127.0.0.1:50051 [--port 50061] [--rtt 20] [--bandwidth 10]
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';

@@ -6,7 +6,7 @@ import { displayPath } from './display-path.ts';
 
 /**
  * True when the module at `moduleUrl` is the program being run
- * (`node --import tsx exercises/server.ts`), false when it is only imported
+ * (`node --import tsx/esm exercises/server.ts`), false when it is only imported
  * (by the checker or a test).
  */
 export function isEntryPoint(moduleUrl: string): boolean {

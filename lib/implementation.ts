@@ -43,7 +43,7 @@ export const PROGRAMS: Record<string, { file: string; extraArgs: string[] }> = {
 };
 
 /**
- * Runs `file` in this process as if started with `node --import tsx <file> <args>`:
+ * Runs `file` in this process as if started with `node --import tsx/esm <file> <args>`:
  * it sees itself as the entry point, without the cost of a second process. A
  * proto that does not parse is bad input, said in one line (exit code 1);
  * anything else it throws is a bug, shown in full.

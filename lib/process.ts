@@ -55,9 +55,9 @@ export interface SpawnOptions {
 /** Every child started here, so none outlives this process (see killAllChildren). */
 const liveChildren = new Set<ChildProcess>();
 
-/** Starts `node --import tsx <file> <args>` with its output captured line by line. */
+/** Starts `node --import tsx/esm <file> <args>` with its output captured line by line. */
 export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): ChildTsProcess {
-  return spawnCaptured(process.execPath, ['--import', 'tsx', file, ...args], options);
+  return spawnCaptured(process.execPath, ['--import', 'tsx/esm', file, ...args], options);
 }
 
 /** Starts any program (e.g. /usr/bin/python3) with its output captured line by line. */

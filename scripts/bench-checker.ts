@@ -1,7 +1,7 @@
 // `npm run bench:checker [-- --runs N] [--impl solutions] [--phase N]`: the
 // grader's wall time and CPU time per phase and for all phases (median of N
 // runs, default 5), as a learner experiences it: a fresh
-// `node --import tsx checker/main.ts` process each time. CPU time counts the
+// `node --import tsx/esm checker/main.ts` process each time. CPU time counts the
 // grader and every process it started (servers, the client host, tsx's esbuild),
 // from the kernel's account of finished children (Linux: /proc; elsewhere the
 // CPU column says n/a). A benchmark, not a test: it prints figures and asserts nothing.
@@ -34,7 +34,7 @@ function median(numbers: number[]): number {
 async function timeRun(phase: string, impl: string): Promise<{ wallMs: number; cpuSeconds: number | undefined; exit: number | null }> {
   const cpuBefore = childrenCpuSeconds();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'checker/main.ts', '--phase', phase, '--impl', impl], {
+  const child = spawn(process.execPath, ['--import', 'tsx/esm', 'checker/main.ts', '--phase', phase, '--impl', impl], {
     cwd: REPO_ROOT,
     stdio: 'ignore',
   });

@@ -132,7 +132,7 @@ function runStryker(options: Options): Promise<number> {
   for (const file of SOLUTION_FILES) copyFileSync(path.join(REPO_ROOT, 'solutions', file), path.join(dir, 'solutions', file));
   rmSync(path.join(dir, 'reports'), { recursive: true, force: true });
   const quote = (text: string) => `"${text}"`;
-  const tsx = import.meta.resolve('tsx');
+  const tsx = import.meta.resolve('tsx/esm');
   const grade = path.join(REPO_ROOT, 'scripts/mutation-grade.ts');
   const config = {
     testRunner: 'command',

@@ -8,7 +8,7 @@
 // exercises/ as published (test/reset.test.ts proves it), never from git: a
 // reset must not touch anything else (git checkout/restore could), and a zip
 // download has no git. Maintainers who change a skeleton re-record them with
-// `node --import tsx scripts/record-pristine.ts`.
+// `node --import tsx/esm scripts/record-pristine.ts`.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';

@@ -25,7 +25,7 @@ if (files.length === 0) {
 } else {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+    ['--import', 'tsx/esm', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
     { cwd: REPO_ROOT, stdio: 'inherit' },
   );
   process.exitCode = result.status ?? 1;

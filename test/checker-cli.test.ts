@@ -23,7 +23,7 @@ const fixtureDir = (name: string) => {
   return path.relative(REPO_ROOT, buildImplementation({ ...fixture, name: `cli-${name}` }));
 };
 
-const grader = `"${process.execPath}" --import tsx checker/main.ts`;
+const grader = `"${process.execPath}" --import tsx/esm checker/main.ts`;
 
 describe('checker command line', () => {
   it('--json prints results.json v3 with the phase as task_id, and exits 0 when all pass', async () => {

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { throughSlowPipe } from './helpers.ts';
 
-const node = `"${process.execPath}" --import tsx`;
+const node = `"${process.execPath}" --import tsx/esm`;
 
 describe('output through a slow pipe', { skip: process.platform === 'win32' && 'sh' }, () => {
   it('arrives whole when the program sets process.exitCode, and is cut when it calls process.exit()', async () => {

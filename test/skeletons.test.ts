@@ -60,7 +60,7 @@ describe('exercise skeletons (pristine)', () => {
       assert.equal(
         readFileSync(path.join(REPO_ROOT, 'exercises', name), 'utf8').replaceAll('\r\n', '\n'),
         pristineText(name).replaceAll('\r\n', '\n'),
-        `exercises/${name} differs from checker/pristine/${name}.txt: after changing a skeleton, run node --import tsx scripts/record-pristine.ts`,
+        `exercises/${name} differs from checker/pristine/${name}.txt: after changing a skeleton, run node --import tsx/esm scripts/record-pristine.ts`,
       );
     }
   });

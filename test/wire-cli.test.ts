@@ -23,7 +23,7 @@ interface Run {
 
 /** Runs scripts/wire.ts with `args`; `onStdout` sees output as it comes (e.g. to send Ctrl+C once listening). */
 function runWire(args: string[], timeoutMs: number, onStdout?: (text: string, child: ChildProcess) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WIRE, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx/esm', WIRE, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
 // client.ts and runs, on request, the scenarios of the phase folders (their
 // driver.ts files) against it. The learner's code runs here, never in the
 // grader, so a hang or a crash in it cannot take the grader down.
-//   node --import tsx checker/harness/client-host.ts --impl <folder>
+//   node --import tsx/esm checker/harness/client-host.ts --impl <folder>
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';

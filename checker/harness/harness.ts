@@ -434,7 +434,7 @@ export class Harness {
   }
 
   /**
-   * Runs a file of the implementation as a program (`node --import tsx <file>
+   * Runs a file of the implementation as a program (`node --import tsx/esm <file>
    * <args>`, as `npm run client` does), without TASKMANAGER_TOKEN. Its output is
    * kept (`output`), not shown: it may run while other checks do, so the check
    * that reads it shows it (showOutput). Stopped when the run ends.

@@ -115,6 +115,17 @@ export const phase: Phase = {
               file: installed ? 'auth.ts' : 'server.ts',
             });
           }
+          if (outcome.details.trim() === '') {
+            throw new CheckFailure({
+              sent: { method: 'CreateTask', request: { title } },
+              expected: `UNAUTHENTICATED for a call with ${what}, with details that say what is wrong`,
+              received: 'UNAUTHENTICATED with empty details',
+              explanation:
+                'a client (and the person reading its error) learns from details what to fix: which metadata to send, or that the token was not accepted',
+              hint: 'call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: \'authorization: send "Bearer <token>" metadata\' })',
+              file: 'auth.ts',
+            });
+          }
         }
         const { tasks } = await harness.needOk('learner', 'ListTasks', {});
         if (tasks.some((task) => task.title === title)) {
