@@ -5,13 +5,14 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { parseAddress } from '../lib/cli.ts';
 import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
-import { type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
+import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
 import { runTs, withTimeout } from './helpers.ts';
 
 const started: ServerProcess[] = [];
-after(() => Promise.all(started.map((server) => server.stop())));
+const children: ChildTsProcess[] = [];
+after(() => Promise.all([...started, ...children].map((child) => child.stop())));
 
 describe('commands', () => {
   it('npm run solution: reference server + demo, exit 0, showing CRUD, NOT_FOUND, events and log lines', async () => {
@@ -80,6 +81,30 @@ describe('commands', () => {
     }
     watcher.child.kill('SIGINT');
     assert.equal(await withTimeout(watcher.exited, 3000, 'the watcher to exit after Ctrl+C'), 0);
+  });
+
+  it('npm run watch says so and exits 1 when its server dies (a failed stream also ends)', async () => {
+    const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
+      env: { ...process.env, [DIAGNOSTICS_ENV]: '1' },
+    });
+    started.push(server);
+    const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
+    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), [
+      'watch',
+      '--impl',
+      'solutions',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+    ]);
+    children.push(watcher);
+    assert.ok(await subscribed, watcher.output.join('\n'));
+    server.child.kill('SIGKILL'); // no shutdown: the connection drops with no status from the server
+    assert.equal(await withTimeout(watcher.exited, 5000, 'the watcher to exit after its server died'), 1);
+    const output = watcher.output.join('\n');
+    assert.match(output, /the stream failed: UNAVAILABLE/);
+    assert.doesNotMatch(output, /the server ended the stream/);
   });
 
   it('the server honours PORT, and SIGTERM stops it cleanly (exit 0) with a watcher open', {
