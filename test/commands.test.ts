@@ -14,6 +14,27 @@ const started: ServerProcess[] = [];
 const children: ChildTsProcess[] = [];
 after(() => Promise.all([...started, ...children].map((child) => child.stop())));
 
+/** The reference server, and `npm run watch` on it once the server says the watch has subscribed. */
+async function startWatching(): Promise<{ server: ServerProcess; watcher: ChildTsProcess }> {
+  const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
+    env: { ...process.env, [DIAGNOSTICS_ENV]: '1' }, // the server says when the watcher has subscribed
+  });
+  started.push(server);
+  const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
+  const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), [
+    'watch',
+    '--impl',
+    'solutions',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+  ]);
+  children.push(watcher);
+  assert.ok(await subscribed, watcher.output.join('\n'));
+  return { server, watcher };
+}
+
 describe('commands', () => {
   it('npm run solution: reference server + demo, exit 0, showing CRUD, NOT_FOUND, events and log lines', async () => {
     const { code, stdout, stderr } = await runTs('scripts/solution.ts', []).done;
@@ -56,21 +77,7 @@ describe('commands', () => {
   });
 
   it('npm run watch prints events live and stops cleanly on Ctrl+C', { skip: process.platform === 'win32' }, async () => {
-    const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
-      env: { ...process.env, [DIAGNOSTICS_ENV]: '1' }, // the server says when the watcher has subscribed
-    });
-    started.push(server);
-    const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
-    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), [
-      'watch',
-      '--impl',
-      'solutions',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(server.port),
-    ]);
-    assert.ok(await subscribed, watcher.output.join('\n'));
+    const { server, watcher } = await startWatching();
     const event = watcher.waitForLine(/event CREATED .* "Seen live"/, 5000);
     const client = createTaskManagerClient(server.address);
     try {
@@ -84,22 +91,7 @@ describe('commands', () => {
   });
 
   it('npm run watch says so and exits 1 when its server dies (a failed stream also ends)', async () => {
-    const server = await startServerProcess(path.join(REPO_ROOT, 'solutions/server.ts'), {
-      env: { ...process.env, [DIAGNOSTICS_ENV]: '1' },
-    });
-    started.push(server);
-    const subscribed = server.waitForLine(/^\[diagnostics\] subscribers=1$/, 5000);
-    const watcher = spawnTs(path.join(REPO_ROOT, 'scripts/run.ts'), [
-      'watch',
-      '--impl',
-      'solutions',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(server.port),
-    ]);
-    children.push(watcher);
-    assert.ok(await subscribed, watcher.output.join('\n'));
+    const { server, watcher } = await startWatching();
     server.child.kill('SIGKILL'); // no shutdown: the connection drops with no status from the server
     assert.equal(await withTimeout(watcher.exited, 5000, 'the watcher to exit after its server died'), 1);
     const output = watcher.output.join('\n');
