@@ -2,10 +2,12 @@
 // learner sees what "done" looks like: CRUD, a NOT_FOUND error caught, live
 // events, and the server's interceptor lines (prefixed [server]).
 // `npm run solution -- server` / `-- client` run one side, like `npm run server -- --impl solutions`.
-// `npm run solution -- --diff [file]` shows what your exercises/<file> lacks: a
-// coloured unified diff against solutions/<file> (every file when none is named).
+// `npm run solution -- --diff [file] [--impl <folder>]` shows what your exercises/<file>
+// (or <folder>/<file>) lacks: a coloured unified diff against solutions/<file> (every
+// file when none is named).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { protoParseProblem, stopQuietlyWhenOutputCloses } from '../lib/cli.ts';
 import { runDemo } from '../lib/client-demo.ts';
@@ -19,13 +21,14 @@ import { PROTO_FILE } from '../lib/proto.ts';
 stopQuietlyWhenOutputCloses();
 const solutions = resolveImplementation('solutions');
 const [side, ...args] = process.argv.slice(2);
+const USAGE = 'npm run solution [-- server | -- client | -- --diff [file] [--impl exercises|<folder>]]';
 
 if (side === '--diff') {
   process.exitCode = showDiff(args);
 } else if (side === 'server' || side === 'client') {
   await runAsProgram(path.join(solutions.dir, PROGRAMS[side]!.file), args);
 } else if (side !== undefined) {
-  console.error('usage: npm run solution [-- server | -- client | -- --diff [file]]');
+  console.error(`usage: ${USAGE}`);
   process.exitCode = 2;
 } else {
   process.exitCode = await showDemo();
@@ -67,9 +70,19 @@ async function showDemo(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-/** Prints the diff of exercises/<file> against solutions/<file> for each file named (all when none). */
-function showDiff(files: string[]): number {
-  const exercises = resolveImplementation('exercises');
+/** Prints the diff of exercises/<file> (or --impl <folder>) against solutions/<file> for each file named (all when none). */
+function showDiff(args: string[]): number {
+  let files: string[];
+  let yourDir: string;
+  try {
+    const { values, positionals } = parseArgs({ args, options: { impl: { type: 'string' } }, allowPositionals: true });
+    files = positionals;
+    yourDir = resolveImplementation(values.impl ?? 'exercises').dir;
+  } catch (error) {
+    console.error(pc.red(error instanceof Error ? error.message : String(error)));
+    console.error(`usage: ${USAGE}`);
+    return 2;
+  }
   const references = readdirSync(solutions.dir).filter((name) => name.endsWith('.ts'));
   const names: string[] = [];
   for (const argument of files.length > 0 ? files : references) {
@@ -77,19 +90,19 @@ function showDiff(files: string[]): number {
     const name = references.find((candidate) => candidate === base || candidate === `${base}.ts`);
     if (!name) {
       console.error(pc.red(`"${argument}" has no reference in solutions/; the files are ${references.join(', ')}`));
-      console.error('usage: npm run solution -- --diff [file]');
+      console.error(`usage: ${USAGE}`);
       return 2;
     }
     names.push(name);
   }
   for (const name of names) {
-    const yours = path.join(exercises.dir, name);
+    const yours = path.join(yourDir, name);
     const reference = path.join(solutions.dir, name);
     // Line endings aside: a file saved with CRLF is not different line by line.
     const text = existsSync(yours) ? readComparableText(yours) : '';
     const diff = unifiedDiff(text, readComparableText(reference), {
       // Diff headers keep forward slashes on every platform, as git diff and patch tools expect.
-      oldName: `exercises/${name} (yours)`,
+      oldName: `${displayPath(yours).replaceAll('\\', '/')} (yours)`,
       newName: `solutions/${name} (reference)`,
       colors: pc.isColorSupported,
     });

@@ -5,9 +5,11 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { parseAddress } from '../lib/cli.ts';
 import { callUnary, createTaskManagerClient, isServiceError } from '../lib/client-runtime.ts';
+import { resolveImplementation } from '../lib/implementation.ts';
 import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
+import { buildImplementation } from './checker-fixtures.ts';
 import { runTs, withTimeout } from './helpers.ts';
 
 const started: ServerProcess[] = [];
@@ -53,9 +55,12 @@ describe('commands', () => {
     assert.match(output, /✔ reference demo finished/);
   });
 
-  it('npm run server starts the exercises and answers UNIMPLEMENTED; --impl solutions starts the reference', async () => {
+  it('npm run server runs exercises/ by default; a skeleton answers UNIMPLEMENTED, --impl solutions the reference', async () => {
+    assert.equal(resolveImplementation(undefined).dir, path.join(REPO_ROOT, 'exercises'));
+    // The pristine skeletons, whatever the learner's exercises/ holds by now.
+    const skeletons = buildImplementation({ name: 'server-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
     for (const [impl, expectSuccess] of [
-      ['exercises', false],
+      [skeletons, false],
       ['solutions', true],
     ] as const) {
       const server = await startServerProcess(path.join(REPO_ROOT, 'scripts/run.ts'), {

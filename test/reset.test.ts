@@ -11,12 +11,12 @@ import { STATE_DIR_ENV } from '../checker/hints.ts';
 import { countChanges, diffLines, splitLines, unifiedDiff } from '../lib/diff.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { applyReset, backupFolderName, PRISTINE_DIR, PRISTINE_SUFFIX, planReset, pristineNames, skeletonName } from '../scripts/reset.ts';
+import { buildImplementation } from './checker-fixtures.ts';
 import { runTs } from './helpers.ts';
 
 /** No terminal: nobody can confirm a question. */
 const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runTs(script, args, { env, stdin: 'pipe' }).done;
 
-const EXERCISES = path.join(REPO_ROOT, 'exercises');
 const temporary: string[] = [];
 after(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
@@ -208,16 +208,17 @@ describe('line diff', () => {
 });
 
 describe('npm run solution -- --diff', () => {
-  it('shows what exercises/<file> lacks against solutions/<file>', async () => {
-    const { code, stdout } = await run('scripts/solution.ts', ['--diff', 'interceptors']);
+  it('shows what a skeleton lacks against solutions/<file> (--impl: the pristine skeletons, whatever exercises/ holds)', async () => {
+    const skeletons = buildImplementation({ name: 'diff-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+    const { code, stdout } = await run('scripts/solution.ts', ['--diff', 'interceptors', '--impl', skeletons]);
     assert.equal(code, 0);
     assert.match(
       stdout,
-      /^--- exercises\/interceptors\.ts \(yours\)\n\+\+\+ solutions\/interceptors\.ts \(reference\)\n@@ -1,\d+ \+1,\d+ @@/,
+      /^--- test\/fixtures\/built\/diff-skeletons\/interceptors\.ts \(yours\)\n\+\+\+ solutions\/interceptors\.ts \(reference\)\n@@ -1,\d+ \+1,\d+ @@/,
     );
     assert.match(stdout, /^\+ {4}sendStatus\(status, next\) \{$/m);
     assert.match(stdout, /^- {2}\/\/ TODO\(human\): Phase 4/m);
-    const yours = readFileSync(path.join(EXERCISES, 'interceptors.ts'), 'utf8');
+    const yours = readFileSync(path.join(skeletons, 'interceptors.ts'), 'utf8');
     const reference = readFileSync(path.join(REPO_ROOT, 'solutions/interceptors.ts'), 'utf8');
     const diff = stdout.slice(0, stdout.lastIndexOf('\n', stdout.length - 2) + 1); // without the legend line
     assert.equal(applyUnified(yours, diff), reference, 'the printed diff turns your file into the reference');
