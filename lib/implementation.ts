@@ -26,6 +26,13 @@ export function resolveImplementation(name: string | undefined = 'exercises'): I
       `--impl ${name}: there is no folder ${displayPath(dir)} (--impl takes ${IMPLEMENTATIONS.join(', ')} or a folder laid out like exercises/)`,
     );
   }
+  const inside = path.relative(REPO_ROOT, dir);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    // Its imports (@grpc/grpc-js, #lib/...) resolve only inside the workbook, next to its package.json and node_modules.
+    throw new Error(
+      `--impl ${name}: ${displayPath(dir)} is outside the workbook; copy the folder into it (for example ${displayPath(path.join(REPO_ROOT, 'learners', path.basename(dir)))}), where its imports resolve`,
+    );
+  }
   const missing = IMPLEMENTATION_FILES.filter((file) => !existsSync(path.join(dir, file)));
   if (missing.length > 0) {
     throw new Error(

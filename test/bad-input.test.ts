@@ -36,7 +36,7 @@ describe('bad input to the commands', () => {
     await expectClearFailure('checker/main.ts', ['--hint', '--phase', '0'], 2, /--phase must be/);
   });
 
-  it('npm run check --impl: a folder that is missing, and one that lacks a file', async () => {
+  it('npm run check --impl: a folder that is missing, one outside the workbook, and one that lacks a file', async () => {
     await expectClearFailure(
       'checker/main.ts',
       ['--impl', 'no-such-folder'],
@@ -48,6 +48,10 @@ describe('bad input to the commands', () => {
     temporary.push(dir);
     writeFileSync(path.join(dir, 'server.ts'), '');
     await expectClearFailure('checker/main.ts', ['--impl', dir], 2, /lacks interceptors\.ts, client\.ts/);
+    // Outside, @grpc/grpc-js and #lib/... do not resolve: the learner's code would crash with a loader error.
+    const outside = mkdtempSync(path.join(tmpdir(), 'impl-outside-'));
+    temporary.push(outside);
+    await expectClearFailure('checker/main.ts', ['--impl', outside], 2, /is outside the workbook; copy the folder into it/);
   });
 
   it('npm run server / client: a port that is not a number, an --impl folder that is missing, an unknown program', async () => {
