@@ -60,6 +60,15 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
   return spawnCaptured(process.execPath, ['--import', 'tsx/esm', file, ...args], options);
 }
 
+/** How `launched` exited (exit code or signal name), or undefined if it still runs after `ms`. */
+export function exitedWithin(launched: ChildTsProcess, ms: number): Promise<number | string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([launched.exited, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Starts any program (e.g. /usr/bin/python3) with its output captured line by line. */
 export function spawnCaptured(
   command: string,

@@ -18,7 +18,7 @@ import {
   type UnaryMethod,
 } from '../../lib/client-runtime.ts';
 import { displayFile, type Implementation } from '../../lib/implementation.ts';
-import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../../lib/process.ts';
+import { type ChildTsProcess, exitedWithin, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../../lib/process.ts';
 import { REPO_ROOT } from '../../lib/proto.ts';
 import { DIAGNOSTICS_ENV, diagnosticsCommand, diagnosticsLine, listeningLine, todoMessage } from '../../lib/protocol.ts';
 import type { ExportsReport, ModuleReport } from './builtin-scenarios.ts';
@@ -234,10 +234,17 @@ export class Harness {
     const stopped = await this.shutDownLearner();
     const status = await stream.waitForEnd(EVENT_WAIT_MS);
     if (status?.code !== grpc.status.OK) {
+      // A connection that dropped: the server may have crashed as the store closed (its output says why).
+      const crashed = status && (await this.learnerExit(500));
       throw new CheckFailure({
         expected: `the open ${what} to end with OK when the store closes at shutdown`,
         received: status ? `it ended with ${statusName(status.code)}: ${status.details}` : 'it was still open',
-        explanation: 'nothing ended it when the store closed, so a shutdown would have to cut it off',
+        explanation: crashed
+          ? `your server crashed (${crashed}) when the store closed: the error is in its output above`
+          : 'nothing ended it when the store closed, so a shutdown would have to cut it off',
+        hint: crashed
+          ? 'find the first error in your server’s output: an exception, or a rejected promise that nothing catches, ends the process'
+          : undefined,
       });
     }
     if (stopped !== undefined) {
@@ -273,23 +280,24 @@ export class Harness {
     this.#memo.delete('learner'); // a deliberate stop: the next learner() starts another
     learner.client.close();
     learner.process.child.kill('SIGTERM');
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
-    const exit = await Promise.race([learner.process.exited, timeout]);
+    const exit = await exitedWithin(learner.process, ms);
     if (exit === undefined) await learner.process.stop(0);
     return exit;
   }
 
-  /** How the learner's current server exited, or undefined while it runs (or before it started). */
-  async learnerExit(): Promise<string | undefined> {
+  /**
+   * How the learner's current server exited ("exit code 1"), waiting up to
+   * `waitMs` for it; undefined while it runs (or before it started).
+   */
+  async learnerExit(waitMs = 0): Promise<string | undefined> {
     const current = this.#memo.get('learner') as Promise<LearnerServer> | undefined;
-    const exit = current && (await this.#exitOf(current));
+    const exit = current && (await this.#exitOf(current, waitMs));
     return exit === undefined ? undefined : typeof exit === 'number' ? `exit code ${exit}` : `signal ${exit}`;
   }
 
-  async #exitOf(server: Promise<LearnerServer>): Promise<number | string | undefined> {
+  async #exitOf(server: Promise<LearnerServer>, waitMs = 0): Promise<number | string | undefined> {
     const started = await server.catch(() => undefined);
-    if (!started) return undefined;
-    return Promise.race([started.process.exited, Promise.resolve(undefined)]);
+    return started && exitedWithin(started.process, waitMs);
   }
 
   /** The reference server (solutions/server.ts handlers) in this process. */

@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary } from '../../../lib/client-runtime.ts';
+import { exitedWithin } from '../../../lib/process.ts';
 import { todoMessage } from '../../../lib/protocol.ts';
 import { parseRpcLogLine, type RpcLogEntry } from '../../../lib/rpc-log.ts';
 import { CheckFailure, NotRun } from '../../harness/failures.ts';
@@ -98,15 +99,7 @@ function demoRun(harness: Harness) {
     const server = await startInProcessServer();
     harness.onCleanup(() => server.stop(100));
     const demo = harness.runProgram('client.ts', ['--host', '127.0.0.1', '--port', String(server.port)]);
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      demo.exited,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), DEMO_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    return { exit, output: demo.output };
+    return { exit: await exitedWithin(demo, DEMO_WAIT_MS), output: demo.output };
   });
 }
 

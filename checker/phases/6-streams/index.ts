@@ -232,7 +232,7 @@ async function expectMessages(harness: Harness, session: Session, name: string, 
       (status && status.code !== grpc.status.OK
         ? await harness.explain('SyncTasks', status.code, status.details)
         : cutShort
-          ? "the first came, then nothing more, and the call never ended. Is it destroyed? A `for await (const command of call)` loop destroys the call when the loop ends, and what is still on its way out is lost: read with call.on('data', ...), or loop over call.iterator({ destroyOnReturn: false })"
+          ? "the first came, then nothing more, and the call never ended. Is it destroyed? A `for await (const command of call)` loop destroys the call when the loop ends, and what is still on its way out is lost: read with call.on('data', ...) and call.on('end', ...)"
           : noEvents
             ? 'no event came at all: the session never hears of the changes in the store'
             : otherOutcomes.length > 0
@@ -250,9 +250,12 @@ async function expectMessages(harness: Harness, session: Session, name: string, 
   });
 }
 
-/** Each refused command's details mention a word: the field that broke a rule, or the id that was not found. */
-function expectDetails(session: Session, mentions: Array<[commandIndex: number, word: string]>): void {
-  for (const [commandIndex, word] of mentions) {
+/**
+ * Each refused command's details mention a word: the field that broke a rule,
+ * or the id that was not found (`hint`: what to answer, when the unary rules do not say).
+ */
+function expectDetails(session: Session, mentions: Array<[commandIndex: number, word: string, hint?: string]>): void {
+  for (const [commandIndex, word, hint] of mentions) {
     const result = session.messages.find((message) => message.result?.command_index === commandIndex)?.result;
     if (result && new RegExp(`\\b${word}\\b`).test(result.details)) continue;
     throw new CheckFailure({
@@ -260,9 +263,8 @@ function expectDetails(session: Session, mentions: Array<[commandIndex: number, 
       received: `${statusName(result?.code ?? grpc.status.OK)}: ${JSON.stringify(result?.details ?? '')}`,
       explanation: 'a command is answered as its unary RPC would answer: the same code and the same details',
       hint:
-        commandIndex === 7
-          ? "no command set (command is undefined): return { code: grpc.status.INVALID_ARGUMENT, details: 'command: must be create, update or delete' }"
-          : 'return the problem the rules found, as the unary handler would: checkId(id) ?? checkChanges(...), or NOT_FOUND with `no task with id "${id}"`',
+        hint ??
+        'return the problem the rules found, as the unary handler would: checkId(id) ?? checkChanges(...), or NOT_FOUND with `no task with id "${id}"`',
     });
   }
 }
@@ -544,7 +546,11 @@ export const phase: Phase = {
           [3, 'id'],
           [4, 'id'],
           [5, missing],
-          [7, 'command'],
+          [
+            7,
+            'command',
+            "no command set (command is undefined): return { code: grpc.status.INVALID_ARGUMENT, details: 'command: must be create, update or delete' }",
+          ],
         ]);
         await expectEndsOk(harness, session, 'the session');
       },
