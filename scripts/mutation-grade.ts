@@ -11,6 +11,7 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PHASES } from '../checker/phases/index.ts';
 import { runChecker } from '../checker/run.ts';
 import { exitAfterOutput } from '../lib/cli.ts';
 import { resolveImplementation } from '../lib/implementation.ts';
@@ -20,7 +21,10 @@ import { REPO_ROOT } from '../lib/proto.ts';
 export const MUTANTS_DIR = path.join(REPO_ROOT, '.checker', 'mutants');
 
 const { values } = parseArgs({
-  options: { phases: { type: 'string', default: '1,2,3,4,5' }, from: { type: 'string', default: 'solutions' } },
+  options: {
+    phases: { type: 'string', default: PHASES.map((phase) => phase.number).join(',') },
+    from: { type: 'string', default: 'solutions' },
+  },
 });
 const phases = values.phases.split(',').map(Number);
 const source = path.resolve(values.from);
