@@ -116,6 +116,11 @@ export function buildImplementation(fixture: Fixture): string {
   return dir;
 }
 
+/** A fresh copy of the pristine skeletons (checker/pristine/), named `name`: whatever the learner's exercises/ holds by now. */
+export function buildSkeletons(name: string): string {
+  return buildImplementation({ name, from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+}
+
 /** The proto and generated folder a Phase 1 fixture checks. */
 function protoFor(fixture: Fixture): { protoFile: string; generatedDir: string } {
   if (!fixture.mutateProto && !fixture.generated) return { protoFile: PROTO_FILE, generatedDir: GENERATED_DIR };

@@ -9,12 +9,12 @@ import { resolveImplementation } from '../lib/implementation.ts';
 import { type ChildTsProcess, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { DIAGNOSTICS_ENV } from '../lib/protocol.ts';
-import { buildImplementation } from './checker-fixtures.ts';
+import { buildSkeletons } from './checker-fixtures.ts';
 import { runTs, withTimeout } from './helpers.ts';
 
-const started: ServerProcess[] = [];
-const children: ChildTsProcess[] = [];
-after(() => Promise.all([...started, ...children].map((child) => child.stop())));
+/** Every process a test starts: stopped at the end, also when the test failed half way. */
+const started: ChildTsProcess[] = [];
+after(() => Promise.all(started.map((child) => child.stop())));
 
 /** The reference server, and `npm run watch` on it once the server says the watch has subscribed. */
 async function startWatching(): Promise<{ server: ServerProcess; watcher: ChildTsProcess }> {
@@ -32,7 +32,7 @@ async function startWatching(): Promise<{ server: ServerProcess; watcher: ChildT
     '--port',
     String(server.port),
   ]);
-  children.push(watcher);
+  started.push(watcher);
   assert.ok(await subscribed, watcher.output.join('\n'));
   return { server, watcher };
 }
@@ -58,7 +58,7 @@ describe('commands', () => {
   it('npm run server runs exercises/ by default; a skeleton answers UNIMPLEMENTED, --impl solutions the reference', async () => {
     assert.equal(resolveImplementation(undefined).dir, path.join(REPO_ROOT, 'exercises'));
     // The pristine skeletons, whatever the learner's exercises/ holds by now.
-    const skeletons = buildImplementation({ name: 'server-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+    const skeletons = buildSkeletons('server-skeletons');
     for (const [impl, expectSuccess] of [
       [skeletons, false],
       ['solutions', true],

@@ -21,7 +21,7 @@ import { callUnary, createTaskManagerClient, isServiceError } from '../lib/clien
 import { type ChildTsProcess, spawnCaptured } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { listeningLine } from '../lib/protocol.ts';
-import { buildImplementation } from './checker-fixtures.ts';
+import { buildSkeletons } from './checker-fixtures.ts';
 import { withTimeout } from './helpers.ts';
 
 const WAIT_MS = 15_000;
@@ -338,7 +338,7 @@ describe('debugging in VS Code (.vscode/launch.json)', () => {
   });
 
   // The pristine skeletons, wherever exercises/ stands (the learner's work must not change this test).
-  const skeletons = buildImplementation({ name: 'debugging-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+  const skeletons = buildSkeletons('debugging-skeletons');
 
   it('a breakpoint on a line of a handler in server.ts stops on that line', async () => {
     const file = path.join(skeletons, 'server.ts');

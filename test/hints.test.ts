@@ -11,11 +11,11 @@ import { hintKey, nextStep, printHint, recordAsked, STATE_DIR_ENV, wrap } from '
 import { PHASES } from '../checker/phases/index.ts';
 import { resolveImplementation } from '../lib/implementation.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
-import { buildImplementation } from './checker-fixtures.ts';
+import { buildSkeletons } from './checker-fixtures.ts';
 import { runTs } from './helpers.ts';
 
 // The untouched skeletons, wherever exercises/ stands: a learner's work must not change these tests.
-const skeletons = buildImplementation({ name: 'hints-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+const skeletons = buildSkeletons('hints-skeletons');
 const shown = path.relative(REPO_ROOT, skeletons).split(path.sep).join('/');
 const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) => runTs('checker/main.ts', [...args, '--impl', skeletons], { env }).done;
 

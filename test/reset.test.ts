@@ -11,7 +11,7 @@ import { STATE_DIR_ENV } from '../checker/hints.ts';
 import { countChanges, diffLines, splitLines, unifiedDiff } from '../lib/diff.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { applyReset, backupFolderName, PRISTINE_DIR, PRISTINE_SUFFIX, planReset, pristineNames, skeletonName } from '../scripts/reset.ts';
-import { buildImplementation } from './checker-fixtures.ts';
+import { buildSkeletons } from './checker-fixtures.ts';
 import { runTs } from './helpers.ts';
 
 /** No terminal: nobody can confirm a question. */
@@ -209,7 +209,7 @@ describe('line diff', () => {
 
 describe('npm run solution -- --diff', () => {
   it('shows what a skeleton lacks against solutions/<file> (--impl: the pristine skeletons, whatever exercises/ holds)', async () => {
-    const skeletons = buildImplementation({ name: 'diff-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+    const skeletons = buildSkeletons('diff-skeletons');
     const { code, stdout } = await run('scripts/solution.ts', ['--diff', 'interceptors', '--impl', skeletons]);
     assert.equal(code, 0);
     assert.match(

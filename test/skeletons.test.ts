@@ -13,7 +13,7 @@ import { type ClientFunctions, runDemo } from '../lib/client-demo.ts';
 import { callUnary, isServiceError, TodoHumanError } from '../lib/client-runtime.ts';
 import { REPO_ROOT, type TaskManagerHandlers } from '../lib/proto.ts';
 import type { TaskStore } from '../lib/store.ts';
-import { buildImplementation } from './checker-fixtures.ts';
+import { buildSkeletons } from './checker-fixtures.ts';
 import { startTestServer, type TestServer, withTimeout } from './helpers.ts';
 
 const UNARY_CALLS = [
@@ -29,7 +29,7 @@ const pristineText = (file: string) => readFileSync(path.join(PRISTINE_DIR, `${f
 const pristineNames = () => readdirSync(PRISTINE_DIR).map((name) => name.replace(/\.txt$/, ''));
 
 describe('exercise skeletons (pristine)', () => {
-  const dir = buildImplementation({ name: 'pristine-skeletons', from: 'skeletons', phases: [], exitCode: 0, notPassing: [] });
+  const dir = buildSkeletons('pristine-skeletons');
   const load = async (file: string) => (await import(pathToFileURL(path.join(dir, file)).href)) as Record<string, unknown>;
   let skeleton: TestServer;
   let reference: TestServer;
