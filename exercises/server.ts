@@ -66,9 +66,10 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // - title and description are `optional`: undefined means "not sent, leave it".
       // - checkId(id) ?? checkChanges({ title, description, status }): a blank
       //   title, or a status number this server does not know, is INVALID_ARGUMENT.
-      // - status 'TASK_STATUS_UNSPECIFIED' means "leave it": pass undefined for it.
-      // - store.update(id, { title: title?.trim(), description, status }) returns
-      //   the updated task, or undefined when there is none (then: NOT_FOUND).
+      // - store.update(id, { title, description, status }) returns the updated
+      //   task, or undefined when there is none (then: NOT_FOUND). Pass the title
+      //   trimmed (title?.trim() keeps a title not sent undefined), and status
+      //   undefined when it is 'TASK_STATUS_UNSPECIFIED', which means "leave it".
       callback(todoHuman('UpdateTask', 'Phase 2, step 3'));
     },
 
@@ -122,8 +123,8 @@ export function createTaskManagerHandlers(store: TaskStore): TaskManagerHandlers
       // TODO(human): Phase 6, step 2. Bidirectional streaming: `call` reads the
       // client's commands and writes to the client, both at once.
       // - The events of every client: what your WatchTasks does, writing
-      //   { event } instead of event (boundedEventStream, store.subscribe with
-      //   its end at shutdown, and unsubscribe on 'cancelled').
+      //   { event } instead of event: boundedEventStream, store.subscribe (its
+      //   second callback ends the session at shutdown), unsubscribe on 'cancelled'.
       // - call.on('data', (command: SyncTasksRequest__Output) => ...) for each
       //   command, in order: stream.write({ result: { command_index, ...runCommand(store, command) } }),
       //   where command_index counts the commands (0 for the first).
