@@ -9,9 +9,10 @@ import { type FSWatcher, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import { createColors } from 'picocolors';
 import { exitAfterOutput } from '../lib/cli.ts';
+import { prepareCompiler } from '../lib/compile.ts';
 import { displayFolder, displayPath } from '../lib/display-path.ts';
 import type { Implementation } from '../lib/implementation.ts';
-import { killAllChildren } from '../lib/process.ts';
+import { killAllChildren, prepareSpares } from '../lib/process.ts';
 import { REPO_ROOT } from '../lib/proto.ts';
 import { phaseFiles } from './harness/phase.ts';
 import { nextStep, showHint } from './hints.ts';
@@ -240,6 +241,11 @@ export function watchCommand(options: WatchOptions): Promise<never> {
         print(keysLine());
       } finally {
         killAllChildren(); // nothing a run started may outlive it
+        // Processes for the next run, started now while the learner reads: they are ready when a save comes.
+        if (!quitting) {
+          prepareSpares();
+          void prepareCompiler().catch(() => {}); // a save compiles: the compiler is ready too
+        }
       }
     },
   });

@@ -1,10 +1,15 @@
-// Running TypeScript files as child processes: capture their output (capped),
-// wait for a line, and stop them together with anything they started (tsx's
-// esbuild service, a server a learner's script starts). Used by `npm run
-// solution`, the checker and the tests. Works on Linux, macOS and Windows.
+// Running TypeScript files as child processes, through tsx or compiled
+// (lib/compile.ts): capture their output (capped), wait for a line, and stop
+// them together with anything they started (tsx's esbuild service, a server a
+// learner's script starts). Used by `npm run solution`, the checker and the
+// tests. Works on Linux, macOS and Windows.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { SPARE_PACKAGES_ENV } from './bundle-cache.mjs';
+import { COMPILED_NODE_ARGS, compile, packagesOf } from './compile.ts';
 import { REPO_ROOT } from './proto.ts';
 import { listeningLine } from './protocol.ts';
 
@@ -50,6 +55,8 @@ export interface SpawnOptions {
   stdin?: 'ignore' | 'pipe';
   /** Called for every output line as it arrives (e.g. to print it with a prefix). */
   echo?: (line: string) => void;
+  /** A fourth pipe, the child's file descriptor 3 (child.stdio[3]): how lib/spare.mjs learns what to run. */
+  launchChannel?: boolean;
 }
 
 /** Every child started here, so none outlives this process (see killAllChildren). */
@@ -58,6 +65,91 @@ const liveChildren = new Set<ChildProcess>();
 /** Starts `node --import tsx/esm <file> <args>` with its output captured line by line. */
 export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): ChildTsProcess {
   return spawnCaptured(process.execPath, ['--import', 'tsx/esm', file, ...args], options);
+}
+
+/** A spare process (lib/spare.mjs): loads the packages while its program is compiled, then runs it. */
+const SPARE = fileURLToPath(new URL('./spare.mjs', import.meta.url));
+
+/** Spares started ahead of need, one per program (entry and arguments), and the programs started so far. */
+const spares = new Map<string, ChildTsProcess>();
+const startedPrograms = new Map<string, Program>();
+const programKey = ({ entry, args, stdin }: Program) => JSON.stringify([stdin, entry, ...args]);
+
+interface Program {
+  entry: string;
+  args: string[];
+  lazyFiles: string[] | undefined;
+  stdin: 'ignore' | 'pipe';
+}
+
+/** The launch channel of a spare: its file descriptor 3 (lib/spare.mjs). */
+const launchChannel = (spare: ChildTsProcess) => spare.child.stdio[3] as Writable;
+
+function spawnSpare({ entry, args, lazyFiles, stdin }: Program): ChildTsProcess {
+  const env = { ...process.env, [SPARE_PACKAGES_ENV]: packagesOf({ entry, lazyFiles }).join(',') };
+  const spare = spawnCaptured(process.execPath, [...COMPILED_NODE_ARGS, SPARE, entry, ...args], { stdin, env, launchChannel: true });
+  // A spare that is gone before it is told what to run must not take this process with it (EPIPE).
+  launchChannel(spare).on('error', () => {});
+  return spare;
+}
+
+/**
+ * Starts `<file> <args>` like spawnTs, compiled (lib/compile.ts): the same program without
+ * tsx's start-up cost, for what is started many times (the grader's). The process starts at
+ * once (a spare, or one started earlier by prepareSpares) and loads the packages while the
+ * files are compiled. `lazyFiles`: files it imports by a path known only when it runs
+ * (lib/compiled-import.ts).
+ */
+export async function spawnCompiled(
+  file: string,
+  args: string[],
+  { lazyFiles, env = process.env, stdin = 'ignore', echo }: SpawnOptions & { lazyFiles?: string[] } = {},
+): Promise<ChildTsProcess> {
+  const entry = path.resolve(file);
+  const program: Program = { entry, args, lazyFiles, stdin };
+  const key = programKey(program);
+  startedPrograms.set(key, program);
+  const ready = spares.get(key);
+  spares.delete(key);
+  const launched = ready && ready.child.exitCode === null && ready.child.signalCode === null ? ready : spawnSpare(program);
+  let launch: { bundle: string; env: NodeJS.ProcessEnv } | { fail: string };
+  try {
+    const compiled = await compile({ entry, lazyFiles });
+    launch =
+      compiled.errors.size > 0 && !lazyFiles?.length
+        ? // A program that does not compile stops before its first line, as under tsx: it says why and exits 1.
+          { fail: `TransformError: ${[...compiled.errors.values()].join('\n')}\n` }
+        : { bundle: compiled.file, env: { ...env, NO_COLOR: '1' } };
+  } catch (error) {
+    await launched.stop(0);
+    throw error;
+  }
+  launchChannel(launched).end(`${JSON.stringify(launch)}\n`);
+  if (echo) {
+    for (const line of launched.output) echo(line);
+    launched.onLine(echo);
+  }
+  return launched;
+}
+
+/** Starts a spare for each program started compiled so far that has none ready (watch mode does, between runs); returns those started. */
+export function prepareSpares(): ChildTsProcess[] {
+  const started: ChildTsProcess[] = [];
+  for (const [key, program] of startedPrograms) {
+    const ready = spares.get(key);
+    if (ready && ready.child.exitCode === null && ready.child.signalCode === null) continue;
+    const spare = spawnSpare(program);
+    spares.set(key, spare);
+    started.push(spare);
+  }
+  return started;
+}
+
+/** Stops the spares no program took (they would keep this process waiting on their output). */
+export async function stopSpares(): Promise<void> {
+  const idle = [...spares.values()];
+  spares.clear();
+  await Promise.all(idle.map((spare) => spare.stop(0)));
 }
 
 /** How `launched` exited (exit code or signal name), or undefined if it still runs after `ms`. */
@@ -73,12 +165,12 @@ export function exitedWithin(launched: ChildTsProcess, ms: number): Promise<numb
 export function spawnCaptured(
   command: string,
   args: string[],
-  { env = process.env, echo, stdin = 'ignore' }: SpawnOptions = {},
+  { env = process.env, echo, stdin = 'ignore', launchChannel = false }: SpawnOptions = {},
 ): ChildTsProcess {
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...env, NO_COLOR: '1' },
-    stdio: [stdin, 'pipe', 'pipe'],
+    stdio: launchChannel ? [stdin, 'pipe', 'pipe', 'pipe'] : [stdin, 'pipe', 'pipe'],
     // Its own process group on POSIX, so killTrees reaches anything it spawned.
     detached: !IS_WINDOWS,
     windowsHide: true,
@@ -174,12 +266,14 @@ export interface StartServerProcessOptions extends SpawnOptions {
   args?: string[];
   /** How long to wait for the "listening on" line. */
   timeoutMs?: number;
+  /** Run it compiled (spawnCompiled) rather than through tsx. */
+  compiled?: boolean;
 }
 
 /** Starts a server file and resolves once it prints "listening on HOST:PORT". */
 export async function startServerProcess(file: string, options: StartServerProcessOptions = {}): Promise<ServerProcess> {
-  const { args = ['--host', '127.0.0.1', '--port', '0'], timeoutMs = 10_000, ...spawnOptions } = options;
-  const launched = spawnTs(file, args, spawnOptions);
+  const { args = ['--host', '127.0.0.1', '--port', '0'], timeoutMs = 10_000, compiled = false, ...spawnOptions } = options;
+  const launched = compiled ? await spawnCompiled(file, args, spawnOptions) : spawnTs(file, args, spawnOptions);
   const line = await launched.waitForLine((text) => listeningLine.parse(text) !== undefined, timeoutMs);
   if (line === undefined) {
     // Either it exited (then `exited` has settled) or the time ran out.

@@ -1,13 +1,14 @@
 // The client host: one child process per grading run that loads the learner's
 // client.ts and runs, on request, the scenarios of the phase folders (their
 // driver.ts files) against it. The learner's code runs here, never in the
-// grader, so a hang or a crash in it cannot take the grader down.
-//   node --import tsx/esm checker/harness/client-host.ts --impl <folder>
+// grader, so a hang or a crash in it cannot take the grader down. The grader
+// runs it compiled (lib/compile.ts) with every file it may import by path
+// (importFile), as `node checker/harness/client-host.ts --impl <folder>` would run.
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isServiceError } from '../../lib/client-runtime.ts';
+import { importFile } from '../../lib/compiled-import.ts';
 import { TodoHumanError } from '../../lib/todo.ts';
 import { type HostMessage, hostCommand, hostMessage, type ScenarioContext, type Scenarios, type Settled } from './host-protocol.ts';
 
@@ -16,7 +17,7 @@ const SETTLE_MS = 3000;
 
 const { values } = parseArgs({ options: { impl: { type: 'string', default: 'exercises' } } });
 const implDir = path.resolve(values.impl);
-const load = async (file: string) => (await import(pathToFileURL(path.join(implDir, file)).href)) as Record<string, unknown>;
+const load = (file: string) => importFile(path.join(implDir, file));
 
 // Every line printed here, by the learner's code or ours, so scenarios can look
 // at what the learner printed (and wait for a log line) without fixed sleeps.
@@ -113,7 +114,7 @@ if (client!) {
     void (async () => {
       const context = contextFor(id, args);
       try {
-        const scenarios = (await import(pathToFileURL(driver).href)) as { scenarios: Scenarios };
+        const scenarios = (await importFile(driver)) as { scenarios: Scenarios };
         const run = scenarios.scenarios[scenario];
         if (!run) throw new Error(`${driver} has no scenario "${scenario}"`);
         await run(context);

@@ -3,7 +3,9 @@
 // reference server (in this process), the client host (a child process that runs
 // the phases' driver scenarios on the learner's client code), RPCs with
 // deadlines, the transcript of each check, and the cleanup at the end.
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { AUTHORIZATION_KEY, TOKEN_ENV } from '../../lib/auth.ts';
 import {
@@ -18,8 +20,14 @@ import {
   type UnaryMethod,
 } from '../../lib/client-runtime.ts';
 import { displayFile, type Implementation } from '../../lib/implementation.ts';
-import { type ChildTsProcess, exitedWithin, type ServerProcess, ServerStartError, spawnTs, startServerProcess } from '../../lib/process.ts';
-import { REPO_ROOT } from '../../lib/proto.ts';
+import {
+  type ChildTsProcess,
+  exitedWithin,
+  type ServerProcess,
+  ServerStartError,
+  spawnCompiled,
+  startServerProcess,
+} from '../../lib/process.ts';
 import { DIAGNOSTICS_ENV, diagnosticsCommand, diagnosticsLine, listeningLine, todoMessage } from '../../lib/protocol.ts';
 import type { ExportsReport, ModuleReport } from './builtin-scenarios.ts';
 import { explainStartFailure, explainStatus, withoutNodeInternals } from './explain.ts';
@@ -40,6 +48,23 @@ const ANSWER_DELIVERY_MS = 1000;
 
 /** How long the client host may take to load (it is not the learner's server start that startTimeoutMs bounds). */
 const HOST_START_TIMEOUT_MS = 8000;
+
+const CLIENT_HOST = fileURLToPath(new URL('./client-host.ts', import.meta.url));
+
+/**
+ * The files the client host may import by a path it learns at run time: the
+ * implementation's own files and every scenario module (lib/compiled-import.ts).
+ */
+function hostImports(implDir: string): string[] {
+  const phasesDir = fileURLToPath(new URL('../phases/', import.meta.url));
+  const drivers = readdirSync(phasesDir)
+    .map((phase) => path.join(phasesDir, phase, 'driver.ts'))
+    .filter((file) => existsSync(file));
+  const own = readdirSync(implDir)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => path.join(implDir, name));
+  return [...own, ...drivers, fileURLToPath(new URL('./builtin-scenarios.ts', import.meta.url))].sort();
+}
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 };
 
@@ -315,7 +340,8 @@ export class Harness {
   #clientHost(): Promise<ClientHost> {
     return this.once('client-host', async () => {
       const waiters = new Set<(message: HostMessage) => void>();
-      const launched = spawnTs(path.join(REPO_ROOT, 'checker/harness/client-host.ts'), ['--impl', this.options.impl.dir], {
+      const launched = await spawnCompiled(CLIENT_HOST, ['--impl', this.options.impl.dir], {
+        lazyFiles: hostImports(this.options.impl.dir),
         // Authentication off, as in Phases 2 to 4: what the learner's code sees of a token comes from its arguments.
         env: withoutToken(),
         stdin: 'pipe',
@@ -341,7 +367,9 @@ export class Harness {
         void launched.exited.then(() => finish(undefined));
       });
       if (first?.type !== 'ready') {
-        const output = first?.type === 'load-failed' ? [...launched.output, ...first.message.split('\n')] : launched.output;
+        // The host's own protocol lines are not its output.
+        const printed = launched.output.filter((line) => hostMessage.parse(line) === undefined);
+        const output = first?.type === 'load-failed' ? [...printed, ...first.message.split('\n')] : printed;
         const { summary, hint } = explainStartFailure(output);
         throw new SetupError(
           `${this.displayFile('client.ts')} could not be loaded: ${summary}`,
@@ -411,7 +439,7 @@ export class Harness {
       this.#memo.delete('client-host');
     }
     const host = await this.#clientHost();
-    return host.run(driver.pathname, scenario, args);
+    return host.run(fileURLToPath(driver), scenario, args);
   }
 
   /**
@@ -442,13 +470,13 @@ export class Harness {
   }
 
   /**
-   * Runs a file of the implementation as a program (`node --import tsx/esm <file>
-   * <args>`, as `npm run client` does), without TASKMANAGER_TOKEN. Its output is
+   * Runs a file of the implementation as a program (`node <file> <args>`, as
+   * `npm run client` does, compiled: lib/compile.ts), without TASKMANAGER_TOKEN. Its output is
    * kept (`output`), not shown: it may run while other checks do, so the check
    * that reads it shows it (showOutput). Stopped when the run ends.
    */
-  runProgram(file: string, args: string[]): ChildTsProcess {
-    const launched = spawnTs(path.join(this.options.impl.dir, file), args, { env: withoutToken() });
+  async runProgram(file: string, args: string[]): Promise<ChildTsProcess> {
+    const launched = await spawnCompiled(path.join(this.options.impl.dir, file), args, { env: withoutToken() });
     this.#cleanups.push(() => launched.stop(500));
     return launched;
   }
@@ -471,6 +499,7 @@ export class Harness {
         env,
         stdin: 'pipe', // for diagnostics commands (lib/protocol.ts)
         timeoutMs: this.options.startTimeoutMs,
+        compiled: true,
         echo: (line) => {
           if (filter(line)) this.#noteOutput(who, line);
         },

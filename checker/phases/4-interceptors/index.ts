@@ -98,7 +98,7 @@ function demoRun(harness: Harness) {
   return harness.once('phase4-demo', async () => {
     const server = await startInProcessServer();
     harness.onCleanup(() => server.stop(100));
-    const demo = harness.runProgram('client.ts', ['--host', '127.0.0.1', '--port', String(server.port)]);
+    const demo = await harness.runProgram('client.ts', ['--host', '127.0.0.1', '--port', String(server.port)]);
     return { exit: await exitedWithin(demo, DEMO_WAIT_MS), output: demo.output };
   });
 }
