@@ -30,15 +30,15 @@ async function expectClearFailure(script: string, args: string[], code: number, 
 
 describe('bad input to the commands', () => {
   it('npm run check: unknown flag, a phase that does not exist, modes that do not go together', async () => {
-    await expectClearFailure('checker/main.ts', ['--colour'], 2, /Unknown option '--colour'[\s\S]*usage: npm run check/);
-    await expectClearFailure('checker/main.ts', ['--phase', '9'], 2, /--phase must be 1 to \d or all, got "9"/);
-    await expectClearFailure('checker/main.ts', ['--json', '--watch'], 2, /--json and --watch do not go together/);
-    await expectClearFailure('checker/main.ts', ['--hint', '--phase', '0'], 2, /--phase must be/);
+    await expectClearFailure('checker/start.mjs', ['--colour'], 2, /Unknown option '--colour'[\s\S]*usage: npm run check/);
+    await expectClearFailure('checker/start.mjs', ['--phase', '9'], 2, /--phase must be 1 to \d or all, got "9"/);
+    await expectClearFailure('checker/start.mjs', ['--json', '--watch'], 2, /--json and --watch do not go together/);
+    await expectClearFailure('checker/start.mjs', ['--hint', '--phase', '0'], 2, /--phase must be/);
   });
 
   it('npm run check --impl: a folder that is missing, one outside the workbook, and one that lacks a file', async () => {
     await expectClearFailure(
-      'checker/main.ts',
+      'checker/start.mjs',
       ['--impl', 'no-such-folder'],
       2,
       /--impl no-such-folder: there is no folder no-such-folder/,
@@ -47,11 +47,11 @@ describe('bad input to the commands', () => {
     mkdirSync(dir, { recursive: true });
     temporary.push(dir);
     writeFileSync(path.join(dir, 'server.ts'), '');
-    await expectClearFailure('checker/main.ts', ['--impl', dir], 2, /lacks interceptors\.ts, client\.ts/);
+    await expectClearFailure('checker/start.mjs', ['--impl', dir], 2, /lacks interceptors\.ts, client\.ts/);
     // Outside, @grpc/grpc-js and #lib/... do not resolve: the learner's code would crash with a loader error.
     const outside = mkdtempSync(path.join(tmpdir(), 'impl-outside-'));
     temporary.push(outside);
-    await expectClearFailure('checker/main.ts', ['--impl', outside], 2, /is outside the workbook; copy the folder into it/);
+    await expectClearFailure('checker/start.mjs', ['--impl', outside], 2, /is outside the workbook; copy the folder into it/);
   });
 
   it('npm run server / client: a port that is not a number, an --impl folder that is missing, an unknown program', async () => {

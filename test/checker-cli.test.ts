@@ -13,7 +13,7 @@ import { WRONG_PROGRAMS } from './fixtures/wrong-programs.ts';
 import { WRONG_PROGRAMS_6 } from './fixtures/wrong-programs-6.ts';
 import { runTs, throughSlowPipe, withTimeout } from './helpers.ts';
 
-const runChecker = (args: string[]) => runTs('checker/main.ts', args);
+const runChecker = (args: string[]) => runTs('checker/start.mjs', args);
 /**
  * A fixture's implementation folder, relative to the repo (as a learner would
  * type it), built under a name of its own: the fixture tests build theirs at the same time.
@@ -23,7 +23,7 @@ const fixtureDir = (name: string) => {
   return path.relative(REPO_ROOT, buildImplementation({ ...fixture, name: `cli-${name}` }));
 };
 
-const grader = `"${process.execPath}" --import tsx/esm checker/main.ts`;
+const grader = `"${process.execPath}" checker/start.mjs`;
 
 describe('checker command line', () => {
   it('--json prints results.json v3 with the phase as task_id, and exits 0 when all pass', async () => {

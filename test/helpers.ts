@@ -75,8 +75,8 @@ export interface FinishedRun {
 }
 
 /**
- * Runs `node --import tsx/esm <script> <args>` from the repo root without colours, as
- * a learner's command would run. `done` settles when it exits (rejecting after
+ * Runs `node --import tsx/esm <script> <args>` (`node <script>` for a .mjs) from the
+ * repo root without colours, as a learner's command would run. `done` settles when it exits (rejecting after
  * timeoutMs, and the process is killed either way). stdin 'pipe' gives it a
  * closed, non-terminal input: nobody can answer a question.
  */
@@ -85,7 +85,9 @@ export function runTs(
   args: string[],
   { env = {}, timeoutMs = 20_000, stdin = 'ignore' }: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdin?: 'ignore' | 'pipe' } = {},
 ) {
-  const child = spawn(process.execPath, ['--import', 'tsx/esm', script, ...args], {
+  // A .mjs script (checker/start.mjs, what `npm run check` runs) needs no tsx.
+  const node = script.endsWith('.mjs') ? [script] : ['--import', 'tsx/esm', script];
+  const child = spawn(process.execPath, [...node, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: [stdin, 'pipe', 'pipe'],

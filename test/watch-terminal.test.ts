@@ -83,7 +83,7 @@ describe('watch mode in a terminal (tmux)', { skip: SKIP }, () => {
     const command = [
       `cd '${REPO_ROOT}'`,
       'read go', // wait until the log is attached (pipe-pane), so no output is missed
-      `NO_COLOR=1 ${STATE_DIR_ENV}='${scratch}' node --import tsx/esm checker/main.ts --watch --phase 2 --impl '${work}'`,
+      `NO_COLOR=1 ${STATE_DIR_ENV}='${scratch}' node checker/start.mjs --watch --phase 2 --impl '${work}'`,
       `echo $? > '${exitFile}'`,
     ].join('; ');
     tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', command);
