@@ -2,12 +2,12 @@
 // Where lib/compile.ts keeps its bundles, and whether one is still fresh. Plain
 // JavaScript: checker/start.mjs reads it before anything can load TypeScript.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the bundles' shape changes, so bundles of an older shape are not reused. */
-export const BUNDLE_FORMAT = 1;
+export const BUNDLE_FORMAT = 2;
 
 /** .checker/build/ in the workbook; BUNDLE_DIR_ENV moves it (tests), to a folder inside the workbook: a bundle finds its packages from where it lies. */
 export const BUNDLE_DIR_ENV = 'WORKBOOK_BUNDLE_DIR';
@@ -34,8 +34,10 @@ export function fileHash(file) {
 }
 
 /**
- * @typedef {{ format: number, inputs: Record<string, string>, errors: Record<string, string>, packages: string[] }} Manifest
- * What a bundle was made from (each file's hash), the files that did not compile, and the packages it imports.
+ * @typedef {{ format: number, bundle: string, inputs: Record<string, string>, errors: Record<string, string>, packages: string[] }} Manifest
+ * `<name>.json`: the bundle's file (named after its content, so a manifest never
+ * names a bundle made from other files), what it was made from (each file's hash),
+ * the files that did not compile, and the packages it imports.
  */
 
 /** The manifest of bundle `name`, fresh or not, or undefined. @param {string} name @returns {Manifest | undefined} */
@@ -49,13 +51,22 @@ export function readManifest(name) {
 }
 
 /**
- * The bundle `name` (`<name>.mjs` in the bundle folder) and its manifest, if every
- * file it was made from is as it was then; undefined otherwise.
+ * The bundle `name` and its manifest, if every file it was made from is as it
+ * was then; undefined otherwise. A bundle in use is marked as used (see pruning in lib/compile.ts).
  * @param {string} name
  * @returns {{ file: string, manifest: Manifest } | undefined}
  */
 export function freshBundle(name) {
   const manifest = readManifest(name);
   const fresh = manifest !== undefined && Object.entries(manifest.inputs).every(([input, hash]) => fileHash(input) === hash);
-  return fresh ? { file: path.join(bundleDir(), `${name}.mjs`), manifest } : undefined;
+  if (!fresh) return undefined;
+  const file = path.join(bundleDir(), manifest.bundle);
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+    utimesSync(path.join(bundleDir(), `${name}.json`), now, now);
+  } catch {
+    return undefined; // the bundle is gone
+  }
+  return { file, manifest };
 }

@@ -9,11 +9,11 @@
 // a program sees its own .ts path as process.argv[1], stack traces name the .ts
 // files and lines (run with --enable-source-maps), and a file that does not compile
 // fails only when it is imported, with the message tsx gives ("Transform failed").
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
-import { BUNDLE_FORMAT, bundleDir, fileHash, freshBundle, hashOf, readManifest } from './bundle-cache.mjs';
+import { BUNDLE_FORMAT, bundleDir, fileHash, freshBundle, hashOf, type Manifest, readManifest } from './bundle-cache.mjs';
 import { COMPILED_IMPORTS } from './compiled-import.ts';
 import { REPO_ROOT } from './proto.ts';
 
@@ -75,19 +75,40 @@ export async function compile(request: CompileRequest): Promise<Compiled> {
   const name = bundleName(request);
   const fresh = freshBundle(name);
   if (fresh) return { file: fresh.file, errors: new Map(Object.entries(fresh.manifest.errors)) };
-  const file = path.join(bundleDir(), `${name}.mjs`);
-  const { code, inputs, errors, packages } = await build(request, file);
   const dir = bundleDir();
+  // The source map's paths are relative to the bundle's folder; its name comes from its content.
+  const { code, inputs, errors, packages } = await build(request, path.join(dir, `${name}.mjs`));
+  const bundle = `${name}-${hashOf(code).slice(0, 12)}.mjs`;
   mkdirSync(dir, { recursive: true });
-  // Written under a temporary name, then renamed: another grader may read the same bundle meanwhile.
+  // Written under a temporary name, then renamed: another grader may read the same files meanwhile.
   const write = (file: string, content: string) => {
     const temporary = `${file}.${process.pid}-${Date.now()}`;
     writeFileSync(temporary, content);
     renameSync(temporary, file);
   };
-  write(file, code);
-  write(path.join(dir, `${name}.json`), JSON.stringify({ format: BUNDLE_FORMAT, inputs, errors: Object.fromEntries(errors), packages }));
-  return { file, errors };
+  write(path.join(dir, bundle), code);
+  const manifest: Manifest = { format: BUNDLE_FORMAT, bundle, inputs, errors: Object.fromEntries(errors), packages };
+  const previous = readManifest(name)?.bundle;
+  write(path.join(dir, `${name}.json`), JSON.stringify(manifest));
+  // The bundle this one replaces is out of date for everyone (its files changed): only a run already under way uses it, from memory.
+  if (previous !== undefined && previous !== bundle) rmSync(path.join(dir, previous), { force: true });
+  pruneBundles(dir);
+  return { file: path.join(dir, bundle), errors };
+}
+
+/** Bundles and manifests not used for this long are deleted when a new bundle is written. */
+const UNUSED_FOR_MS = 7 * 24 * 3600 * 1000;
+
+function pruneBundles(dir: string): void {
+  const before = Date.now() - UNUSED_FOR_MS;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    try {
+      if (statSync(file).mtimeMs < before) rmSync(file, { force: true });
+    } catch {
+      // gone already (another grader pruned it)
+    }
+  }
 }
 
 /** Starts the compiler now (its first use costs ≈ 0.15 s), so a compile that comes later does not wait for it. */

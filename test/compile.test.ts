@@ -4,7 +4,7 @@
 // compile failing where it is imported, and a bundle made again when a file changes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -119,6 +119,26 @@ describe('compiled programs (lib/compile.ts)', () => {
     assert.equal(JSON.parse((await start([])).output[0]!).helper, 'helper v2');
   });
 
+  it('deletes the bundle it replaces and those unused for a week, and keeps those in use', async () => {
+    const request = { entry: file('program.ts') };
+    const other = { entry: file('program.ts'), lazyFiles: [file('broken.ts')] };
+    const replaced = (await compile(request)).file;
+    const inUse = (await compile(other)).file;
+    const weekOld = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    const unused = path.join(bundles, 'unused-0123456789ab.mjs');
+    writeFileSync(unused, '');
+    for (const old of [unused, inUse]) utimesSync(old, weekOld, weekOld);
+    assert.equal((await compile(other)).file, inUse, 'still fresh, and now marked as used');
+    writeFileSync(file('helper.ts'), `export const helper = (): string => 'helper v3';\n`);
+    const rebuilt = (await compile(request)).file;
+    assert.notEqual(rebuilt, replaced);
+    assert.deepEqual(
+      [unused, replaced, inUse, rebuilt].map((bundle) => existsSync(bundle)),
+      [false, false, true, true],
+      'gone: the unused and the replaced bundle; kept: the one in use and the new one',
+    );
+  });
+
   it('a spare started ahead becomes the program, with the environment and stdin given at launch', async () => {
     writeFileSync(
       file('echo.ts'),
@@ -159,7 +179,7 @@ describe('compiled programs (lib/compile.ts)', () => {
     const first = await withTimeout(grade(), 30_000, 'the first grader run');
     assert.equal(first.code, 0, first.stdout);
     assert.match(first.stdout, /Phase 1: all \d+ checks passed/);
-    assert.ok(existsSync(path.join(bundles, 'grader.mjs')));
+    assert.ok(existsSync(path.join(bundles, 'grader.json')));
     const second = await withTimeout(grade(), 30_000, 'the second grader run');
     assert.equal(second.stdout.replace(/\(\d+\.\d s\)/g, ''), first.stdout.replace(/\(\d+\.\d s\)/g, ''));
   });

@@ -17,7 +17,8 @@ import { runTs } from './helpers.ts';
 // The untouched skeletons, wherever exercises/ stands: a learner's work must not change these tests.
 const skeletons = buildSkeletons('hints-skeletons');
 const shown = path.relative(REPO_ROOT, skeletons).split(path.sep).join('/');
-const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) => runTs('checker/start.mjs', [...args, '--impl', skeletons], { env }).done;
+const runChecker = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runTs('checker/start.mjs', [...args, '--impl', skeletons], { env }).done;
 
 const stateDirs: string[] = [];
 after(() => {
