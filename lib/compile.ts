@@ -38,9 +38,6 @@ function importMetaLine(file: string): string {
 /** The name of the generated entry (the table of lazy files, then the program) in the bundle's source map. */
 const ENTRY_NAME = 'compiled-entry.mjs';
 
-/** The node arguments that run a compiled program: `node ${COMPILED_NODE_ARGS} <bundle> <entry> <args>` (stack traces name the .ts files). */
-export const COMPILED_NODE_ARGS = ['--enable-source-maps'];
-
 export interface CompileRequest {
   /** The program's .ts file. */
   entry: string;
@@ -54,7 +51,7 @@ export interface CompileRequest {
 }
 
 export interface Compiled {
-  /** The bundle to run (see COMPILED_NODE_ARGS). */
+  /** The bundle to run: `node --enable-source-maps <file> <entry> <args>` (lib/process.ts runs it through a spare). */
   file: string;
   /** Each file that does not compile, with tsx's message for it (the bundle throws it where the file is imported). */
   errors: Map<string, string>;

@@ -9,11 +9,10 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SPARE_PACKAGES_ENV } from './bundle-cache.mjs';
-import { COMPILED_NODE_ARGS, compile, packagesOf } from './compile.ts';
+import { compile, packagesOf } from './compile.ts';
 import { REPO_ROOT } from './proto.ts';
 import { listeningLine } from './protocol.ts';
 
-const IS_WINDOWS = process.platform === 'win32';
 const MAX_CAPTURED_LINES = 500;
 const MAX_LINE_LENGTH = 2000;
 
@@ -55,8 +54,6 @@ export interface SpawnOptions {
   stdin?: 'ignore' | 'pipe';
   /** Called for every output line as it arrives (e.g. to print it with a prefix). */
   echo?: (line: string) => void;
-  /** A fourth pipe, the child's file descriptor 3 (child.stdio[3]): how lib/spare.mjs learns what to run. */
-  launchChannel?: boolean;
 }
 
 /** Every child started here, so none outlives this process (see killAllChildren). */
@@ -67,27 +64,35 @@ export function spawnTs(file: string, args: string[], options: SpawnOptions = {}
   return spawnCaptured(process.execPath, ['--import', 'tsx/esm', file, ...args], options);
 }
 
-/** A spare process (lib/spare.mjs): loads the packages while its program is compiled, then runs it. */
-const SPARE = fileURLToPath(new URL('./spare.mjs', import.meta.url));
-
-/** Spares started ahead of need, one per program (entry and arguments), and the programs started so far. */
-const spares = new Map<string, ChildTsProcess>();
-const startedPrograms = new Map<string, Program>();
-const programKey = ({ entry, args, stdin }: Program) => JSON.stringify([stdin, entry, ...args]);
-
+/** A program as `node <entry> <args>` with that stdin. */
 interface Program {
   entry: string;
   args: string[];
-  lazyFiles: string[] | undefined;
   stdin: 'ignore' | 'pipe';
 }
+
+/** lib/spare.mjs, run with the node arguments of a compiled program (stack traces name the .ts files). */
+const SPARE = fileURLToPath(new URL('./spare.mjs', import.meta.url));
+const COMPILED_NODE_ARGS = ['--enable-source-maps'];
+
+/** A spare for `program` that loads `packages` ahead; its file descriptor 3 is the launch channel. */
+function spawnSpare({ entry, args, stdin }: Program, packages: string[]): ChildProcess {
+  return spawnInGroup(process.execPath, [...COMPILED_NODE_ARGS, SPARE, entry, ...args], {
+    env: { ...process.env, [SPARE_PACKAGES_ENV]: packages.join(',') },
+    stdio: [stdin, 'pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Spares started ahead of need, one per program, and the programs started so far. */
+const spares = new Map<string, ChildTsProcess>();
+const startedPrograms = new Map<string, Program & { lazyFiles?: string[] }>();
+const programKey = ({ entry, args, stdin }: Program) => JSON.stringify([stdin, entry, ...args]);
 
 /** The launch channel of a spare: its file descriptor 3 (lib/spare.mjs). */
 const launchChannel = (spare: ChildTsProcess) => spare.child.stdio[3] as Writable;
 
-function spawnSpare({ entry, args, lazyFiles, stdin }: Program): ChildTsProcess {
-  const env = { ...process.env, [SPARE_PACKAGES_ENV]: packagesOf({ entry, lazyFiles }).join(',') };
-  const spare = spawnCaptured(process.execPath, [...COMPILED_NODE_ARGS, SPARE, entry, ...args], { stdin, env, launchChannel: true });
+function captureSpare(child: ChildProcess): ChildTsProcess {
+  const spare = captureChild(child);
   // A spare that is gone before it is told what to run must not take this process with it (EPIPE).
   launchChannel(spare).on('error', () => {});
   return spare;
@@ -106,12 +111,15 @@ export async function spawnCompiled(
   { lazyFiles, env = process.env, stdin = 'ignore', echo }: SpawnOptions & { lazyFiles?: string[] } = {},
 ): Promise<ChildTsProcess> {
   const entry = path.resolve(file);
-  const program: Program = { entry, args, lazyFiles, stdin };
+  const program: Program = { entry, args, stdin };
   const key = programKey(program);
-  startedPrograms.set(key, program);
+  startedPrograms.set(key, { ...program, lazyFiles });
   const ready = spares.get(key);
   spares.delete(key);
-  const launched = ready && ready.child.exitCode === null && ready.child.signalCode === null ? ready : spawnSpare(program);
+  const launched =
+    ready && ready.child.exitCode === null && ready.child.signalCode === null
+      ? ready
+      : captureSpare(spawnSpare(program, packagesOf({ entry, lazyFiles })));
   let launch: { bundle: string; env: NodeJS.ProcessEnv } | { fail: string };
   try {
     const compiled = await compile({ entry, lazyFiles });
@@ -135,10 +143,10 @@ export async function spawnCompiled(
 /** Starts a spare for each program started compiled so far that has none ready (watch mode does, between runs); returns those started. */
 export function prepareSpares(): ChildTsProcess[] {
   const started: ChildTsProcess[] = [];
-  for (const [key, program] of startedPrograms) {
+  for (const [key, { lazyFiles, ...program }] of startedPrograms) {
     const ready = spares.get(key);
     if (ready && ready.child.exitCode === null && ready.child.signalCode === null) continue;
-    const spare = spawnSpare(program);
+    const spare = captureSpare(spawnSpare(program, packagesOf({ entry: program.entry, lazyFiles })));
     spares.set(key, spare);
     started.push(spare);
   }
@@ -165,16 +173,24 @@ export function exitedWithin(launched: ChildTsProcess, ms: number): Promise<numb
 export function spawnCaptured(
   command: string,
   args: string[],
-  { env = process.env, echo, stdin = 'ignore', launchChannel = false }: SpawnOptions = {},
+  { env = process.env, echo, stdin = 'ignore' }: SpawnOptions = {},
 ): ChildTsProcess {
-  const child = spawn(command, args, {
+  return captureChild(spawnInGroup(command, args, { env, stdio: [stdin, 'pipe', 'pipe'] }), echo);
+}
+
+/** Starts `command args` in the workbook's folder without colours, in a process group of its own on POSIX (so killTrees reaches anything it starts). */
+function spawnInGroup(command: string, args: string[], { env, stdio }: { env: NodeJS.ProcessEnv; stdio: Array<'ignore' | 'pipe'> }) {
+  return spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...env, NO_COLOR: '1' },
-    stdio: launchChannel ? [stdin, 'pipe', 'pipe', 'pipe'] : [stdin, 'pipe', 'pipe'],
-    // Its own process group on POSIX, so killTrees reaches anything it spawned.
-    detached: !IS_WINDOWS,
+    stdio,
+    detached: process.platform !== 'win32',
     windowsHide: true,
   });
+}
+
+/** Captures the output of a child started with piped stdout and stderr (spawnInGroup), line by line. */
+function captureChild(child: ChildProcess, echo?: (line: string) => void): ChildTsProcess {
   liveChildren.add(child);
 
   const output: string[] = [];
