@@ -17,21 +17,18 @@ import { BUNDLE_FORMAT, bundleDir, fileHash, freshBundle, hashOf, type Manifest,
 import { COMPILED_IMPORTS } from './compiled-import.ts';
 import { REPO_ROOT } from './proto.ts';
 
-const IMPORT_META = '__importMeta_';
-
-/** The import.meta values of `file`, by the name of the constant that holds them in the bundle. */
-function importMetaOf(file: string): Record<string, string> {
-  return {
-    [`${IMPORT_META}url`]: file && pathToFileURL(file).href,
-    [`${IMPORT_META}filename`]: file,
-    [`${IMPORT_META}dirname`]: file && path.dirname(file),
-  };
-}
+/** The import.meta properties a file may use: in the bundle, each is a constant the file declares (see `define`). */
+const IMPORT_META: Record<string, (file: string) => string> = {
+  url: (file) => pathToFileURL(file).href,
+  filename: (file) => file,
+  dirname: (file) => path.dirname(file),
+};
+const importMetaConstant = (property: string) => `__importMeta_${property}`;
 
 /** The declarations of `file`'s import.meta values, put before its first line (so no line moves). */
 function importMetaLine(file: string): string {
-  return Object.entries(importMetaOf(file))
-    .map(([name, value]) => `const ${name} = ${JSON.stringify(value)}; `)
+  return Object.entries(IMPORT_META)
+    .map(([property, value]) => `const ${importMetaConstant(property)} = ${JSON.stringify(value(file))}; `)
     .join('');
 }
 
@@ -194,7 +191,7 @@ async function build(
         keepNames: true,
         tsconfig,
         // Each file's import.meta.url names that file, not the bundle: an identifier each file declares (see the plugin).
-        define: Object.fromEntries(Object.keys(importMetaOf('')).map((name) => [`import.meta.${name.slice(IMPORT_META.length)}`, name])),
+        define: Object.fromEntries(Object.keys(IMPORT_META).map((property) => [`import.meta.${property}`, importMetaConstant(property)])),
         plugins: [plugin],
         logLevel: 'silent',
       });
