@@ -91,6 +91,8 @@ const programKey = ({ entry, args, stdin }: Program) => JSON.stringify([stdin, e
 /** The launch channel of a spare: its file descriptor 3 (lib/spare.mjs). */
 const launchChannel = (spare: ChildTsProcess) => spare.child.stdio[3] as Writable;
 
+const isRunning = (launched: ChildTsProcess | undefined) => launched?.child.exitCode === null && launched.child.signalCode === null;
+
 function captureSpare(child: ChildProcess): ChildTsProcess {
   const spare = captureChild(child);
   // A spare that is gone before it is told what to run must not take this process with it (EPIPE).
@@ -116,10 +118,7 @@ export async function spawnCompiled(
   startedPrograms.set(key, { ...program, lazyFiles });
   const ready = spares.get(key);
   spares.delete(key);
-  const launched =
-    ready && ready.child.exitCode === null && ready.child.signalCode === null
-      ? ready
-      : captureSpare(spawnSpare(program, packagesOf({ entry, lazyFiles })));
+  const launched = isRunning(ready) ? ready! : captureSpare(spawnSpare(program, packagesOf({ entry, lazyFiles })));
   let launch: { bundle: string; env: NodeJS.ProcessEnv } | { fail: string };
   try {
     const compiled = await compile({ entry, lazyFiles });
@@ -144,8 +143,7 @@ export async function spawnCompiled(
 export function prepareSpares(): ChildTsProcess[] {
   const started: ChildTsProcess[] = [];
   for (const [key, { lazyFiles, ...program }] of startedPrograms) {
-    const ready = spares.get(key);
-    if (ready && ready.child.exitCode === null && ready.child.signalCode === null) continue;
+    if (isRunning(spares.get(key))) continue;
     const spare = captureSpare(spawnSpare(program, packagesOf({ entry: program.entry, lazyFiles })));
     spares.set(key, spare);
     started.push(spare);
