@@ -1,6 +1,8 @@
 // @ts-check
-// Where lib/compile.ts keeps its bundles, and whether one is still fresh. Plain
-// JavaScript: checker/start.mjs reads it before anything can load TypeScript.
+// Where lib/compile.ts keeps its bundles, whether one is still fresh, and the
+// packages a bundle imports (which a spare, lib/spare.mjs, loads ahead). Plain
+// JavaScript: checker/start.mjs and lib/spare.mjs read it before anything can
+// load TypeScript.
 import { createHash } from 'node:crypto';
 import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
